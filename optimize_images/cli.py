@@ -1,0 +1,161 @@
+"""The command line: parse into `Settings`, run, report, return the exit status.
+
+Exit status: 0 when every file was optimized or deliberately skipped, 1 when
+any file failed, 2 for a usage error, 130 when interrupted.
+"""
+
+import argparse
+import sys
+from dataclasses import fields
+
+import PIL
+
+from . import __version__, api, formats
+from .imageinfo import image_facts
+from .report import Reporter
+from .settings import DEFAULT_JPEG_QUALITY, Settings, SettingsError
+
+USAGE_ERROR = 2
+SUBCOMMANDS = ("diff", "compare")
+
+DESCRIPTION = (
+    "Optimize JPEG, PNG and WebP images in place (or into --output-dir), safely: "
+    "a file is replaced only by a smaller, verified result, through a temporary "
+    "file and an atomic rename. JPEG quality is chosen per photo unless -q is given.")
+EPILOG = (
+    "Subcommands: 'optimize-images diff A B' draws where two images differ; "
+    "'optimize-images compare IMAGE' draws labelled comparison figures. "
+    "(To optimize a folder named 'diff' or 'compare', write ./diff.)")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Exit(Exception):
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports to injected streams and never calls sys.exit."""
+
+    def __init__(self, *args, stdout, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stdout = stdout
+
+    def error(self, message):
+        raise UsageError(message)
+
+    def exit(self, status=0, message=None):
+        if message:
+            self.stdout.write(message)
+        raise _Exit(status)
+
+    def _print_message(self, message, file=None):
+        if message:
+            self.stdout.write(message)
+
+
+def build_parser(stdout):
+    parser = _Parser(prog="optimize-images", description=DESCRIPTION, epilog=EPILOG,
+                     stdout=stdout)
+    for settings_field in fields(Settings):
+        _add_setting(parser, settings_field)
+    parser.add_argument("-s", "--supported", action="store_true",
+                        help="list the formats this installation reads and writes")
+    parser.add_argument("-i", "--info", metavar="FILE", help="describe one image file")
+    parser.add_argument("-v", "--version", action="version",
+                        version=f"optimize-images {__version__} (Pillow {PIL.__version__})")
+    return parser
+
+
+def _add_setting(parser, settings_field):
+    meta = settings_field.metadata
+    help_text = meta["help"].replace("%(default)s", str(settings_field.default))
+    kwargs = dict(meta["argparse"], help=help_text, default=argparse.SUPPRESS)
+    flags = meta["flags"]
+    if flags[0].startswith("-"):
+        parser.add_argument(*flags, dest=settings_field.name, **kwargs)
+    else:
+        parser.add_argument(settings_field.name, **kwargs)
+    for also_flags, also_help, also_kwargs in meta["also"]:
+        parser.add_argument(*also_flags, dest=settings_field.name, help=also_help,
+                            default=argparse.SUPPRESS, **also_kwargs)
+
+
+def parse_settings(argv, stdout):
+    """(Settings, namespace of the non-setting actions); UsageError for bad input."""
+    namespace = build_parser(stdout).parse_args(argv)
+    actions = {name: getattr(namespace, name) for name in ("supported", "info")}
+    values = {name: value for name, value in vars(namespace).items() if name not in actions}
+    try:
+        settings = Settings(**values)
+    except SettingsError as error:
+        raise UsageError(str(error)) from None
+    return settings, actions
+
+
+def main(argv=None, stdout=None, stderr=None):
+    """Entry point of `optimize-images`; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    if argv and argv[0] in SUBCOMMANDS:
+        return _subcommand(argv[0])(argv[1:], stdout=stdout, stderr=stderr)
+    try:
+        settings, actions = parse_settings(argv, stdout)
+        if actions["supported"]:
+            return print_supported(stdout)
+        if actions["info"]:
+            return print_info(actions["info"], stdout, stderr)
+        if not settings.paths:
+            raise UsageError("give at least one file or folder to optimize (see --help)")
+    except _Exit as done:
+        return done.status
+    except UsageError as error:
+        stderr.write(f"optimize-images: error: {error}\n")
+        return USAGE_ERROR
+    return optimize(settings, stdout)
+
+
+def optimize(settings, stdout):
+    candidates = api.find(settings)
+    reporter = Reporter(settings, stdout, total=len(candidates))
+    outcome = api.optimize_with(settings, candidates=candidates, on_result=reporter.file_done)
+    reporter.finish(outcome.summary)
+    return outcome.summary.exit_status
+
+
+def print_supported(stdout):
+    writable = formats.writable_formats()
+    stdout.write(
+        f"Optimized in place: {', '.join(formats.HANDLERS)}\n"
+        f"Conversion targets this Pillow ({PIL.__version__}) can write: "
+        f"{', '.join(name.lower() for name in writable)}\n"
+        f"File names looked at in folders: {' '.join(formats.IMAGE_EXTENSIONS)}\n"
+        f"Other formats are reported and left alone. Fixed JPEG quality with -fm: "
+        f"{DEFAULT_JPEG_QUALITY}.\n")
+    return 0
+
+
+def print_info(path, stdout, stderr):
+    try:
+        facts = image_facts(path)
+    except Exception as error:  # unreadable, not an image, missing...
+        stderr.write(f"optimize-images: {path}: cannot read image: {error}\n")
+        return 1
+    width = max(len(label) for label, _ in facts)
+    for label, value in facts:
+        stdout.write(f"{label:<{width}}  {value}\n")
+    return 0
+
+
+def _subcommand(name):
+    from . import commands  # drawing tools load only when asked for
+    return getattr(commands, f"{name}_main")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""What -i/--info tells about one image file."""
+
+import os
+
+from PIL import Image
+
+from .formats.base import has_alpha
+from .transforms import orientation_of
+
+
+def image_facts(path):
+    """(label, value) pairs describing the file; raises OSError for unreadable files."""
+    with Image.open(path) as image:
+        facts = [
+            ("file", path),
+            ("file size", f"{os.path.getsize(path):,} bytes"),
+            ("format", image.format),
+            ("mode", image.mode),
+            ("dimensions", f"{image.width}x{image.height}"),
+            ("frames", getattr(image, "n_frames", 1)),
+            ("transparency", "yes" if has_alpha(image) else "no"),
+            ("EXIF", f"{len(image.info['exif']):,} bytes" if image.info.get("exif") else "none"),
+            ("orientation", orientation_of(image)),
+            ("ICC profile",
+             f"{len(image.info['icc_profile']):,} bytes" if image.info.get("icc_profile")
+             else "none"),
+        ]
+        if image.format == "JPEG":
+            facts.append(("progressive", "yes" if image.info.get("progressive") else "no"))
+        if image.info.get("dpi"):
+            facts.append(("dpi", "x".join(f"{value:g}" for value in image.info["dpi"])))
+    return facts

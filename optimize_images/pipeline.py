@@ -1,0 +1,227 @@
+"""The per-file work: read → decide → transform → encode → verify → write.
+
+`optimize_file` is a plain function of a path and the settings, so the same
+code runs in a process pool, a thread pool or a serial loop. It never raises
+for a bad file: every outcome is a `Result` with a reason in plain words.
+"""
+
+import errno
+import io
+import os
+import time
+import warnings
+
+from PIL import Image, UnidentifiedImageError
+
+from . import formats, transforms, writer
+from .errors import Fail, Skip
+from .formats import webp
+from .metadata import clean_exif
+from .results import FAILED, OPTIMIZED, SKIPPED, Result
+
+# -cb converts a PNG only when it is at least this big and looks like a photo.
+BIG_PNG_BYTES = 300_000
+
+
+def optimize_file(path, settings, *, root=None):
+    """Optimize one file as `settings` say; return its `Result`."""
+    started = time.perf_counter()
+    facts = {}  # format, mode, sizes: whatever is known when the work ends
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns about odd EXIF and such; the result line says what matters.
+            warnings.simplefilter("ignore")
+            facts.update(_optimize(path, settings, root, facts))
+        status = OPTIMIZED
+    except Skip as reason:
+        status, facts["reason"] = SKIPPED, str(reason)
+    except Fail as reason:
+        status, facts["reason"] = FAILED, str(reason)
+    except Exception as error:  # one bad file must never stop the batch
+        status, facts["reason"] = FAILED, describe_error(error)
+    return Result(path=path, status=status, seconds=time.perf_counter() - started, **facts)
+
+
+def _optimize(path, settings, root, facts):
+    before, data = _read(path)
+    facts["size_before"] = before.st_size
+    source = _open(data, settings)
+    facts.update(format=source.format, mode=source.mode)
+    _check_supported(source, data)
+    _decode(source)
+
+    target_format = _target_format(source, before.st_size, settings)
+    handler = formats.handler_for(target_format)
+    image = _transform(source, target_format, settings)
+    image = handler.prepare(image, settings)
+    job = _job(source, data, before.st_size, settings)
+    encoded = handler.encode(image, job)
+    formats.decode_check(encoded.data, image.size)
+
+    converted = target_format != source.format
+    label = f"{source.format}->{target_format}" if converted else source.format
+    facts.update(format=label, quality=encoded.quality, metric=encoded.metric,
+                 metric_value=encoded.metric_value)
+    _check_savings(before.st_size, len(encoded.data), settings)
+    output_path = _output_path(path, root, handler.EXTENSION if converted else None, settings)
+    if settings.writes_files:
+        _write(path, output_path, encoded.data, before, converted, settings)
+    return {"size_after": len(encoded.data), "output_path": output_path}
+
+
+def _read(path):
+    if not os.path.lexists(path):
+        raise Fail("no such file or folder")
+    before = os.stat(path)
+    if not os.path.isfile(path):
+        raise Fail("not a regular file")
+    if before.st_size == 0:
+        raise Fail("empty file (0 bytes)")
+    with open(path, "rb") as handle:
+        return before, handle.read()
+
+
+def _open(data, settings):
+    """Open (not decode) the image, enforcing our pixel limit before any decoding."""
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise Fail("not an image, or a format Pillow cannot read") from None
+    except Image.DecompressionBombError as error:
+        raise Fail(f"too large, a possible decompression bomb ({error}); "
+                   "raise the limit with --max-pixels") from None
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise Fail(f"invalid dimensions {width}x{height}")
+    if width * height > settings.max_pixels:
+        raise Fail(f"too large: {width}x{height} is {width * height:,} pixels, over the "
+                   f"limit of {settings.max_pixels:,} (raise it with --max-pixels)")
+    return image
+
+
+def _check_supported(image, data):
+    if formats.handler_for(image.format) is None:
+        raise Skip(f"{image.format} is not optimized (supported: "
+                   f"{', '.join(formats.HANDLERS)})")
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
+        raise Skip(f"animated or multi-frame ({frames} frames): left untouched")
+    if image.format == "PNG" and _png_bit_depth(data) == 16 and image.mode in ("RGB", "RGBA"):
+        raise Skip("16-bit colour PNG: Pillow would keep only 8 bits per channel")
+
+
+def _png_bit_depth(data):
+    return data[24] if len(data) > 25 else None  # IHDR's bit-depth byte
+
+
+def _decode(image):
+    try:
+        image.load()
+    except OSError as error:
+        raise Fail(f"corrupt or truncated image data ({error})") from None
+    except (SyntaxError, ValueError) as error:  # Pillow's way of saying "broken file"
+        raise Fail(f"corrupt image ({error})") from None
+
+
+def _target_format(image, size, settings):
+    target = settings.conversion_target
+    if target is None or target == image.format or not formats.can_write(target):
+        return image.format
+    if settings.converts_everything:
+        return target
+    big_photo = (image.format == "PNG" and size >= BIG_PNG_BYTES
+                 and not formats.has_alpha(transforms.drop_opaque_alpha(image))
+                 and transforms.looks_photographic(image))
+    return target if big_photo else image.format
+
+
+def _transform(image, target_format, settings):
+    if not settings.keep_exif:
+        image = transforms.upright(image, transforms.orientation_of(image))
+    image = transforms.fit_within(image, settings.max_width, settings.max_height)
+    if settings.grayscale:
+        image = transforms.to_grayscale(image)
+    if settings.remove_transparency:
+        image = transforms.flatten(image, settings.background)
+    image = transforms.drop_opaque_alpha(image)
+    if settings.reduce_colors and target_format == "PNG":
+        image = transforms.reduce_colors(image, settings.max_colors)
+    return image
+
+
+def _job(source, data, size, settings):
+    exif = None
+    if settings.keep_exif:
+        exif = clean_exif(source.info.get("exif"))
+    return formats.Job(
+        settings=settings,
+        source_format=source.format,
+        source_size=size,
+        icc_profile=source.info.get("icc_profile") or None,
+        exif=exif,
+        dpi=source.info.get("dpi"),
+        lossless_source=source.format == "WEBP" and webp.is_lossless(data),
+    )
+
+
+def _check_savings(size_before, size_after, settings):
+    if settings.no_comparison:
+        return
+    saved = 100.0 * (size_before - size_after) / size_before
+    if saved < 0:
+        raise Skip(f"the result would be {-saved:.1f}% bigger")
+    if saved < settings.min_savings:
+        raise Skip(f"the result would save only {saved:.1f}% (less than "
+                   f"{settings.min_savings:g}%)")
+
+
+def _output_path(path, root, new_extension, settings):
+    if settings.output_dir:
+        relative = os.path.relpath(path, root) if root else os.path.basename(path)
+        path = os.path.join(settings.output_dir, relative)
+    if new_extension:
+        path = os.path.splitext(path)[0] + new_extension
+    return path
+
+
+def _write(path, output_path, data, before, converted, settings):
+    if settings.output_dir:
+        os.makedirs(os.path.dirname(output_path) or ".", exist_ok=True)
+        writer.replace_file(output_path, data, like=before)
+        return
+    _check_unchanged(path, before)
+    if not converted:
+        writer.replace_file(path, data, like=before)
+        return
+    try:
+        writer.create_file(output_path, data, like=before)
+    except FileExistsError:
+        raise Skip(f"{os.path.basename(output_path)} already exists: not overwritten") from None
+    if settings.force_delete:
+        _delete_source_after_check(path, output_path)
+
+
+def _check_unchanged(path, before):
+    now = os.stat(path)
+    if (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise Skip("the file changed while it was being optimized: left alone")
+
+
+def _delete_source_after_check(path, output_path):
+    """-fd: remove the source only once its replacement decodes from disk."""
+    with Image.open(output_path) as written:
+        written.load()
+    os.unlink(path)
+
+
+def describe_error(error):
+    """One plain line for an unexpected exception."""
+    if isinstance(error, PermissionError):
+        return f"permission denied ({error.filename or 'file'})"
+    if isinstance(error, FileNotFoundError):
+        return "the file vanished while it was being optimized"
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return "no space left on the device: nothing was written"
+    if isinstance(error, MemoryError):
+        return "out of memory"
+    return f"{type(error).__name__}: {error}"

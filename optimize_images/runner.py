@@ -1,0 +1,125 @@
+"""Running the per-file work: a process pool, a thread pool, or a plain loop.
+
+Where a process pool cannot be made (Pythonista on iOS, some sandboxes: no
+`_multiprocessing`, no semaphores) we fall back to threads, then to serial
+work, silently. Results come back in the order the files were found.
+"""
+
+import concurrent.futures
+import os
+import signal
+from functools import partial
+
+from PIL import Image
+
+from .pipeline import optimize_file
+
+PROCESS, THREAD, SERIAL = "process", "thread", "serial"
+
+
+def worker_count(jobs, cpu_count=None):
+    """-jobs 0 means one worker per core."""
+    return jobs if jobs > 0 else max(1, cpu_count or os.cpu_count() or 1)
+
+
+def executor_kinds(jobs, file_count):
+    """The executors to try, best first; a pure function of the request."""
+    if jobs == 1 or file_count <= 1:
+        return [SERIAL]
+    return [PROCESS, THREAD, SERIAL]
+
+
+def run(candidates, settings, on_result=lambda result: None):
+    """Optimize every candidate; call `on_result` for each result, in order; return them all.
+
+    If the pool breaks (a worker killed by the system, say), the files not
+    yet done go on with the next kind of executor. Ctrl-C stops cleanly:
+    files being written finish (every write is an atomic rename), pending
+    files are not started, and the KeyboardInterrupt propagates with
+    `.results` holding what was finished.
+    """
+    pending = list(candidates)
+    results = []
+    try:
+        for kind in executor_kinds(settings.jobs, len(pending)):
+            done = _collect(kind, pending, settings, results, on_result)
+            if done == len(pending):
+                return results
+            pending = pending[done:]
+    except KeyboardInterrupt as interrupt:
+        interrupt.results = results
+        raise
+
+
+def _collect(kind, candidates, settings, results, on_result):
+    """Append results as they come; return how many were done when the executor stopped."""
+    done = 0
+    iterator = _results(kind, candidates, settings)
+    while True:
+        try:
+            result = next(iterator)
+        except StopIteration:
+            return done
+        except _EXECUTOR_FAILURES:  # work() never raises: the executor itself failed
+            if kind == SERIAL:
+                raise
+            return done
+        results.append(result)
+        done += 1
+        on_result(result)
+
+
+class _Unavailable(Exception):
+    """This platform cannot provide that kind of executor."""
+
+
+_EXECUTOR_FAILURES = (_Unavailable, concurrent.futures.BrokenExecutor,
+                      ImportError, NotImplementedError, OSError)
+
+
+def _results(kind, candidates, settings):
+    work = partial(_work, settings=settings)
+    if kind == SERIAL:
+        _raise_pixel_limit(settings.max_pixels)
+        yield from map(work, candidates)
+        return
+    executor = _make_executor(kind, worker_count(settings.jobs), settings)
+    with executor:
+        try:
+            yield from executor.map(work, candidates)
+        except BaseException:
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _work(candidate, settings):
+    return optimize_file(candidate.path, settings, root=candidate.root)
+
+
+def _make_executor(kind, workers, settings):
+    try:
+        if kind == PROCESS:
+            return concurrent.futures.ProcessPoolExecutor(
+                workers, initializer=_init_process_worker, initargs=(settings.max_pixels,))
+        _raise_pixel_limit(settings.max_pixels)
+        return concurrent.futures.ThreadPoolExecutor(workers)
+    except (ImportError, NotImplementedError, OSError, RuntimeError) as error:
+        raise _Unavailable(kind) from error
+
+
+def _init_process_worker(max_pixels):
+    # Ctrl-C goes to the whole process group: let the parent decide, so a
+    # worker finishes its file instead of dying half-way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _raise_pixel_limit(max_pixels)
+
+
+def _raise_pixel_limit(max_pixels):
+    """Let Pillow open images up to our own --max-pixels limit.
+
+    The pipeline enforces --max-pixels itself before decoding; Pillow's global
+    guard would otherwise refuse images above twice its default first. This is
+    the one Pillow global we touch, and only ever to raise it to our limit.
+    """
+    if Image.MAX_IMAGE_PIXELS is not None and max_pixels > Image.MAX_IMAGE_PIXELS:
+        Image.MAX_IMAGE_PIXELS = max_pixels

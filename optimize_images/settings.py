@@ -1,0 +1,224 @@
+"""Every option of a run, defined once.
+
+`Settings` is the single source of truth: each field carries its command-line
+flags and help in its metadata, `cli` generates the parser from the fields, and
+validation lives in `__post_init__`, so the CLI and the Python API share it.
+"""
+
+from dataclasses import dataclass, field, fields
+from typing import Optional, Tuple
+
+JPEG_TABLES = ("auto", "standard", "mozjpeg")
+CONVERT_TARGETS = ("jpeg", "png", "webp")
+# Pillow's own default decompression-bomb limit (Image.MAX_IMAGE_PIXELS).
+DEFAULT_MAX_PIXELS = 89_478_485
+# Used when a JPEG quality is needed without a search (-fm, or no metric).
+DEFAULT_JPEG_QUALITY = 80
+
+
+class SettingsError(ValueError):
+    """An option has an invalid value; `flag` names it as the user typed it."""
+
+    def __init__(self, flag, message):
+        super().__init__(f"{flag}: {message}")
+        self.flag = flag
+
+
+def option(default, *flags, help, also=(), **argparse_kwargs):
+    """A settings field that also describes its command-line flag.
+
+    `also` lists alternative spellings that fill the same field, as
+    (flags, help, argparse_kwargs) triples (e.g. -hbg for -bg).
+    """
+    return field(default=default, metadata={
+        "flags": flags, "help": help, "argparse": argparse_kwargs, "also": also})
+
+
+def parse_hex_color(text):
+    """'#fa0', 'ffaa00' → (255, 170, 0); ValueError for anything else."""
+    digits = text.strip().lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    if len(digits) != 6:
+        raise ValueError(f"expected 3 or 6 hexadecimal digits, got {text!r}")
+    try:
+        return tuple(int(digits[i:i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        raise ValueError(f"expected 3 or 6 hexadecimal digits, got {text!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    paths: Tuple[str, ...] = option(
+        (), "paths", help="image files or folders to optimize", nargs="*", metavar="PATH")
+
+    # Discovery
+    no_recursion: bool = option(
+        False, "-nr", "--no-recursion", help="do not descend into subfolders",
+        action="store_true")
+
+    # General image settings
+    max_width: int = option(
+        0, "-mw", "--max-width", help="downsize wider images to this width (keeps aspect ratio)",
+        type=int, metavar="PX")
+    max_height: int = option(
+        0, "-mh", "--max-height", help="downsize taller images to this height (keeps aspect ratio)",
+        type=int, metavar="PX")
+    grayscale: bool = option(
+        False, "-g", "--grayscale", help="convert to grayscale", action="store_true")
+    no_comparison: bool = option(
+        False, "-nc", "--no-comparison",
+        help="keep the result even when it is not smaller than the original",
+        action="store_true")
+    fast_mode: bool = option(
+        False, "-fm", "--fast-mode",
+        help=f"skip the quality search (JPEG at quality {DEFAULT_JPEG_QUALITY}) "
+             "and the lossless palette trial for PNG",
+        action="store_true")
+    keep_exif: bool = option(
+        False, "-ke", "--keep-exif",
+        help="keep EXIF metadata (default: strip it, after turning the pixels upright)",
+        action="store_true")
+    max_pixels: int = option(
+        DEFAULT_MAX_PIXELS, "--max-pixels",
+        help="refuse images with more pixels than this, a guard against "
+             "decompression bombs (default: %(default)s, Pillow's limit)",
+        type=int, metavar="N")
+    min_savings: float = option(
+        1.0, "--min-savings",
+        help="keep a result only when it is at least this many percent smaller "
+             "(default: %(default)s)",
+        type=float, metavar="PCT")
+
+    # JPEG
+    quality: Optional[int] = option(
+        None, "-q", "--quality",
+        help="fixed JPEG quality 1-100 (default: chosen per image by the quality search)",
+        type=int, metavar="Q")
+    jpeg_tables: str = option(
+        "auto", "-jt", "--jpeg-tables",
+        help="JPEG quantization tables: 'standard' (libjpeg's), 'mozjpeg' "
+             "(mozjpeg's default table 3) or 'auto' (currently: standard)",
+        choices=JPEG_TABLES)
+
+    # PNG and transparency
+    reduce_colors: bool = option(
+        False, "-rc", "--reduce-colors",
+        help="reduce PNGs to an adaptive palette (lossy; keeps transparency)",
+        action="store_true")
+    max_colors: int = option(
+        256, "-mc", "--max-colors", help="palette size for -rc, 2-256 (default: %(default)s)",
+        type=int, metavar="N")
+    remove_transparency: bool = option(
+        False, "-rt", "--remove-transparency",
+        help="flatten transparent images over the background colour", action="store_true")
+    background: Tuple[int, int, int] = option(
+        (255, 255, 255), "-bg", "--background",
+        help="background colour as R G B, for -rt and conversions to JPEG (default: white)",
+        type=int, nargs=3, metavar=("R", "G", "B"),
+        also=((("-hbg", "--hex-background"),
+               "background colour in hexadecimal, e.g. ff0000 or '#f00'",
+               {"type": parse_hex_color, "metavar": "HEX"}),))
+
+    # Conversion
+    convert_big: bool = option(
+        False, "-cb", "--convert-big",
+        help="convert big photographic PNGs (default target: JPEG)", action="store_true")
+    convert_all: bool = option(
+        False, "-ca", "--convert-all",
+        help="convert every image not already in the target format (default target: JPEG)",
+        action="store_true")
+    convert_to: Optional[str] = option(
+        None, "-cf", "--convert-to",
+        help="target format for -ca/-cb; given alone, it implies -ca",
+        choices=CONVERT_TARGETS)
+    force_delete: bool = option(
+        False, "-fd", "--force-delete",
+        help="delete a converted source once its new file was written and verified",
+        action="store_true")
+
+    # WebP
+    webp_quality: int = option(
+        80, "-wq", "--webp-quality", help="WebP quality 1-100 (default: %(default)s)",
+        type=int, metavar="Q")
+    webp_lossless: bool = option(
+        False, "-wl", "--webp-lossless", help="encode WebP losslessly", action="store_true")
+    webp_method: int = option(
+        6, "-wm", "--webp-method",
+        help="WebP effort 0 (fast) - 6 (smallest) (default: %(default)s)",
+        type=int, metavar="M")
+
+    # Output
+    output_dir: Optional[str] = option(
+        None, "--output-dir",
+        help="write results into this folder, mirroring the tree; sources stay untouched",
+        metavar="DIR")
+    dry_run: bool = option(
+        False, "--dry-run", help="do all the work in memory, write nothing",
+        action="store_true")
+    jobs: int = option(
+        0, "-jobs", "--jobs", help="worker count; 0 = one per core, 1 = serial",
+        type=int, metavar="N")
+    quiet: bool = option(
+        False, "--quiet", help="print only failures", action="store_true")
+    only_summary: bool = option(
+        False, "--only-summary", help="print failures and the summary only",
+        action="store_true")
+    only_progress: bool = option(
+        False, "--only-progress",
+        help="print a progress bar, failures and the summary, no per-file lines",
+        action="store_true")
+
+    def __post_init__(self):
+        object.__setattr__(self, "paths", tuple(str(p) for p in self.paths))
+        object.__setattr__(self, "background", tuple(self.background))
+        self._check_range("max_width", 0, None)
+        self._check_range("max_height", 0, None)
+        self._check_range("max_pixels", 1, None)
+        self._check_range("min_savings", 0, 100)
+        if self.quality is not None:
+            self._check_range("quality", 1, 100)
+        self._check_range("max_colors", 2, 256)
+        self._check_range("webp_quality", 1, 100)
+        self._check_range("webp_method", 0, 6)
+        self._check_range("jobs", 0, None)
+        self._check_choice("jpeg_tables", JPEG_TABLES)
+        if self.convert_to is not None:
+            self._check_choice("convert_to", CONVERT_TARGETS)
+        if len(self.background) != 3 or not all(0 <= c <= 255 for c in self.background):
+            raise SettingsError(flag_of("background"), "expects three values from 0 to 255")
+
+    def _check_range(self, name, low, high):
+        value = getattr(self, name)
+        if value < low or (high is not None and value > high):
+            bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise SettingsError(flag_of(name), f"expects a value {bound}, got {value}")
+
+    def _check_choice(self, name, choices):
+        if getattr(self, name) not in choices:
+            raise SettingsError(flag_of(name), f"expects one of {', '.join(choices)}")
+
+    @property
+    def conversion_target(self):
+        """The format name conversions produce, or None when nothing converts."""
+        if self.convert_to:
+            return self.convert_to.upper()
+        if self.convert_all or self.convert_big:
+            return "JPEG"
+        return None
+
+    @property
+    def converts_everything(self):
+        return self.convert_all or (self.convert_to is not None and not self.convert_big)
+
+    @property
+    def writes_files(self):
+        return not self.dry_run
+
+
+def flag_of(name):
+    """The flags of a settings field as the user sees them, e.g. '-q/--quality'."""
+    for f in fields(Settings):
+        if f.name == name:
+            return "/".join(f.metadata["flags"])
+    raise KeyError(name)

@@ -1,0 +1,108 @@
+"""Pure image operations: each takes an image and returns a new one (or the same)."""
+
+from PIL import Image, ImageChops
+
+from .compat import Dither, Quantize, Resampling, Transpose
+from .formats.base import has_alpha
+
+ORIENTATION_TAG = 0x0112
+# EXIF orientation → the transpositions that turn the pixels upright.
+_UPRIGHT = {
+    2: (Transpose.FLIP_LEFT_RIGHT,),
+    3: (Transpose.ROTATE_180,),
+    4: (Transpose.FLIP_TOP_BOTTOM,),
+    5: (Transpose.TRANSPOSE,),
+    6: (Transpose.ROTATE_270,),
+    7: (Transpose.TRANSVERSE,),
+    8: (Transpose.ROTATE_90,),
+}
+
+
+def orientation_of(image):
+    """The EXIF orientation (1-8), or 1 when absent or unreadable."""
+    try:
+        value = image.getexif().get(ORIENTATION_TAG, 1)
+    except Exception:  # a broken EXIF block must not stop the optimization
+        return 1
+    return value if value in _UPRIGHT else 1
+
+
+def upright(image, orientation):
+    """The image with its EXIF orientation baked into the pixels."""
+    for method in _UPRIGHT.get(orientation, ()):
+        image = image.transpose(method)
+    return image
+
+
+def fit_within(image, max_width, max_height):
+    """Downsize to fit max_width × max_height (0 = no limit), keeping the aspect ratio."""
+    width, height = image.size
+    scale = min(max_width / width if max_width else 1.0,
+                max_height / height if max_height else 1.0)
+    if scale >= 1.0:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if image.mode == "P":
+        image = image.convert("RGBA" if has_alpha(image) else "RGB")
+    return image.resize(size, Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def to_grayscale(image):
+    if image.mode in ("L", "LA", "1", "I;16", "I"):
+        return image
+    return image.convert("LA" if has_alpha(image) else "L")
+
+
+def flatten(image, background):
+    """Composite transparency over `background` (R, G, B); opaque images pass through."""
+    if not has_alpha(image):
+        return image
+    rgba = image.convert("RGBA")
+    base = Image.new("RGBA", image.size, tuple(background) + (255,))
+    flat = Image.alpha_composite(base, rgba).convert("RGB")
+    return flat.convert("L") if image.mode in ("L", "LA") else flat
+
+
+def drop_opaque_alpha(image):
+    """RGBA/LA whose alpha is fully opaque → RGB/L (lossless)."""
+    if image.mode in ("RGBA", "LA") and image.getchannel("A").getextrema() == (255, 255):
+        return image.convert(image.mode[:-1])
+    return image
+
+
+def reduce_colors(image, max_colors):
+    """An adaptive palette of at most `max_colors`, keeping transparency (lossy)."""
+    if image.mode == "P" and len(image.getcolors(256) or ()) <= max_colors:
+        return image
+    if has_alpha(image):
+        return image.convert("RGBA").quantize(max_colors, method=Quantize.FASTOCTREE)
+    return image.convert("RGB").quantize(max_colors, method=Quantize.MEDIANCUT)
+
+
+def exact_palette(image):
+    """An RGB image with at most 256 colours as a palette image, pixel for pixel; else None."""
+    if image.mode != "RGB":
+        return None
+    colors = image.getcolors(256)
+    if colors is None:
+        return None
+    palette_image = Image.new("P", (1, 1))
+    flat = [channel for _, rgb in colors for channel in rgb]
+    palette_image.putpalette(flat + flat[:3] * (256 - len(colors)))
+    indexed = image.quantize(palette=palette_image, dither=Dither.NONE)
+    if ImageChops.difference(indexed.convert("RGB"), image).getbbox() is not None:
+        return None
+    return indexed
+
+
+def looks_photographic(image, *, sample_side=256, min_unique_share=0.25):
+    """True when a downsampled copy has many distinct colours, as photos do.
+
+    Counting distinct colours on a small copy is one C call; graphics (flat
+    colours, text, gradients of a few hues) stay far below the share.
+    """
+    sample = image.convert("RGB")
+    sample.thumbnail((sample_side, sample_side), Resampling.BOX)
+    pixels = sample.width * sample.height
+    colors = sample.getcolors(pixels)
+    return colors is not None and len(colors) >= min_unique_share * pixels

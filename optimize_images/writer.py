@@ -1,0 +1,96 @@
+"""The only code that writes image files: sibling temporary file, fsync, atomic rename."""
+
+import os
+import stat
+import tempfile
+
+TEMP_PREFIX = ".optimize-images-"
+TEMP_SUFFIX = ".tmp"
+
+
+def is_temporary(name):
+    """True for the temporary files this module creates (discovery skips them)."""
+    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+
+
+def replace_file(path, data, *, like=None):
+    """Atomically replace `path` with `data`.
+
+    `like` is an os.stat_result whose permission bits and times the new file
+    takes. The original is untouched until the rename, and the rename happens
+    only after the bytes were written, flushed to disk and read back equal.
+    """
+    temp = _write_temporary(path, data, like)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        _remove_quietly(temp)
+        raise
+    _sync_folder(os.path.dirname(path))
+
+
+def create_file(path, data, *, like=None):
+    """Write a new file at `path`; FileExistsError if something is already there.
+
+    Never overwrites: the temporary file is hard-linked to its final name,
+    which fails atomically when the name is taken. Where the file system has
+    no hard links, an existence check followed by a rename is the fallback.
+    """
+    temp = _write_temporary(path, data, like)
+    try:
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            raise
+        except (AttributeError, OSError):  # no hard links here
+            if os.path.lexists(path):
+                raise FileExistsError(path) from None
+            os.replace(temp, path)
+    finally:
+        _remove_quietly(temp)
+    _sync_folder(os.path.dirname(path))
+
+
+def _write_temporary(path, data, like):
+    folder = os.path.dirname(os.path.abspath(path))
+    descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _check_written(temp, data)
+        if like is not None:
+            os.chmod(temp, stat.S_IMODE(like.st_mode))
+            os.utime(temp, ns=(like.st_atime_ns, like.st_mtime_ns))
+    except BaseException:
+        _remove_quietly(temp)
+        raise
+    return temp
+
+
+def _check_written(temp, data):
+    with open(temp, "rb") as handle:
+        if handle.read() != data:
+            raise OSError(f"the temporary file {temp} does not hold what was written")
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _sync_folder(folder):
+    """Make the rename itself durable; not every platform can open a folder."""
+    try:
+        descriptor = os.open(folder or ".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,27 @@
+from setuptools import find_packages, setup
+
+with open("README.md", encoding="utf-8") as readme:
+    long_description = readme.read()
+
+setup(
+    name="optimize-images",
+    version="3.0.0.dev0",
+    description="A portable image optimizer (JPEG, PNG, WebP) built on Pillow alone",
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    license="MIT",
+    packages=find_packages(include=["optimize_images", "optimize_images.*"]),
+    python_requires=">=3.9",
+    install_requires=["Pillow>=9.5", "piexif>=1.1.3"],
+    extras_require={
+        # numpy and scikit-image are only the SSIM reference for a few tests;
+        # the suite skips those tests when they are absent.
+        "test": ["pytest>=7", "numpy", "scikit-image"],
+    },
+    entry_points={"console_scripts": ["optimize-images=optimize_images.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Environment :: Console",
+        "Topic :: Multimedia :: Graphics :: Graphics Conversion",
+    ],
+)
