@@ -4,8 +4,7 @@ import os
 
 from PIL import Image
 
-from .formats.base import has_alpha
-from .transforms import orientation_of
+from .transforms import has_alpha, orientation_of
 
 
 def image_facts(path):

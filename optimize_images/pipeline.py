@@ -130,7 +130,7 @@ def _target_format(image, size, settings):
     if settings.converts_everything:
         return target
     big_photo = (image.format == "PNG" and size >= BIG_PNG_BYTES
-                 and not formats.has_alpha(transforms.drop_opaque_alpha(image))
+                 and not transforms.has_alpha(transforms.drop_opaque_alpha(image))
                  and transforms.looks_photographic(image))
     return target if big_photo else image.format
 

@@ -3,7 +3,6 @@
 from PIL import Image, ImageChops
 
 from .compat import Dither, Quantize, Resampling, Transpose
-from .formats.base import has_alpha
 
 ORIENTATION_TAG = 0x0112
 # EXIF orientation → the transpositions that turn the pixels upright.
@@ -16,6 +15,11 @@ _UPRIGHT = {
     7: (Transpose.TRANSVERSE,),
     8: (Transpose.ROTATE_90,),
 }
+
+
+def has_alpha(image):
+    return image.mode in ("RGBA", "LA", "PA") or (
+        image.mode in ("P", "L", "RGB", "I;16", "I") and "transparency" in image.info)
 
 
 def orientation_of(image):
@@ -87,8 +91,7 @@ def exact_palette(image):
     if colors is None:
         return None
     palette_image = Image.new("P", (1, 1))
-    flat = [channel for _, rgb in colors for channel in rgb]
-    palette_image.putpalette(flat + flat[:3] * (256 - len(colors)))
+    palette_image.putpalette([channel for _, rgb in colors for channel in rgb])
     indexed = image.quantize(palette=palette_image, dither=Dither.NONE)
     if ImageChops.difference(indexed.convert("RGB"), image).getbbox() is not None:
         return None

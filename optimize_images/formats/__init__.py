@@ -11,7 +11,7 @@ import io
 from PIL import Image, features
 
 from . import jpeg, png, webp
-from .base import Encoded, Job, has_alpha, save_to_bytes  # noqa: F401  (the table's API)
+from .base import Encoded, Job, save_to_bytes  # noqa: F401  (the table's API)
 
 HANDLERS = {module.NAME: module for module in (jpeg, png, webp)}
 

@@ -32,8 +32,3 @@ def save_to_bytes(image, format_name, **params):
     buffer = io.BytesIO()
     image.save(buffer, format_name, **{k: v for k, v in params.items() if v is not None})
     return buffer.getvalue()
-
-
-def has_alpha(image):
-    return image.mode in ("RGBA", "LA", "PA") or (
-        image.mode in ("P", "L", "RGB", "I;16", "I") and "transparency" in image.info)

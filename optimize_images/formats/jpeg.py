@@ -7,8 +7,8 @@ from PIL import Image
 from .. import metrics, sampling
 from ..quality import bisect_quality
 from ..settings import DEFAULT_JPEG_QUALITY
-from ..transforms import flatten
-from .base import Encoded, has_alpha, save_to_bytes
+from ..transforms import flatten, has_alpha
+from .base import Encoded, save_to_bytes
 
 NAME = "JPEG"
 EXTENSION = ".jpg"

@@ -1,6 +1,7 @@
 """WebP: re-encode with the WebP settings; a lossless source stays lossless."""
 
-from .base import Encoded, has_alpha, save_to_bytes
+from ..transforms import has_alpha
+from .base import Encoded, save_to_bytes
 
 NAME = "WEBP"
 EXTENSION = ".webp"
