@@ -14,9 +14,9 @@ setup(
     python_requires=">=3.9",
     install_requires=["Pillow>=9.5", "piexif>=1.1.3"],
     extras_require={
-        # numpy and scikit-image are only the SSIM reference for a few tests;
-        # the suite skips those tests when they are absent.
-        "test": ["pytest>=7", "numpy", "scikit-image"],
+        # numpy and scikit-image (the SSIM reference) and jsonschema (the report
+        # schema) serve a few tests only; the suite skips those when absent.
+        "test": ["pytest>=7", "numpy", "scikit-image", "jsonschema"],
     },
     entry_points={"console_scripts": ["optimize-images=optimize_images.cli:main"]},
     classifiers=[

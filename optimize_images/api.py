@@ -5,11 +5,14 @@
     >>> outcome.summary.saved_percent                             # doctest: +SKIP
 """
 
+import contextlib
+import os
 import time
 from dataclasses import dataclass, field
 from typing import List
 
-from .discovery import find_images
+from .discovery import find_images, find_stale_temporaries, roots
+from .lock import Locked, TreeLock  # noqa: F401  (Locked is part of the API)
 from .pipeline import optimize_file  # noqa: F401  (one file, for scripts)
 from .results import Result, Summary
 from .runner import run
@@ -29,14 +32,59 @@ def optimize(*paths, on_result=None, **options):
 
 def find(settings):
     """The files a run with these settings would look at, in order."""
-    return list(find_images(settings.paths, recursive=not settings.no_recursion))
+    return list(find_images(settings.paths, recursive=not settings.no_recursion,
+                            exclude=settings.exclude))
 
 
 def optimize_with(settings, *, candidates=None, on_result=None):
     """Run `settings`; `on_result(result)` is called for each file as it finishes, in order.
 
-    Ctrl-C ends the run early: the outcome then has `summary.interrupted` set.
+    Raises `Locked` when another run works on the same tree. Ctrl-C ends the
+    run early: the outcome then has `summary.interrupted` set.
     """
+    with run_lock(settings):
+        remove_stale_temporaries(settings)
+        return _optimize_all(settings, candidates, on_result)
+
+
+def run_lock(settings):
+    """The lock of the trees this run writes to (none for a dry run)."""
+    if not settings.writes_files:
+        return contextlib.nullcontext()
+    if settings.output_dir:
+        os.makedirs(settings.output_dir, exist_ok=True)
+        return TreeLock([settings.output_dir])
+    return TreeLock(roots(settings.paths))
+
+
+def remove_stale_temporaries(settings):
+    """Delete the temporary files a killed run left; safe because we hold the lock."""
+    if not settings.writes_files:
+        return
+    folders = [settings.output_dir] if settings.output_dir else settings.paths
+    for path in list(find_stale_temporaries(folders, recursive=not settings.no_recursion)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def watch_with(settings, *, on_result=None, stop=None):
+    """Watch mode: optimize new or changed files until `stop` (an Event) is set or Ctrl-C."""
+    from .watch import watch  # watch imports this module
+
+    with run_lock(settings):
+        remove_stale_temporaries(settings)
+        outcome = _collecting(on_result, lambda collect: watch(settings, collect, stop=stop))
+    outcome.summary.interrupted = False  # Ctrl-C is how watch mode is meant to end
+    return outcome
+
+
+def _optimize_all(settings, candidates, on_result):
+    candidates = find(settings) if candidates is None else candidates
+    return _collecting(on_result, lambda collect: run(candidates, settings, collect))
+
+
+def _collecting(on_result, work):
+    """Run `work(collect)`, gathering each result into an Outcome; Ctrl-C ends it."""
     outcome = Outcome()
     started = time.perf_counter()
 
@@ -47,7 +95,7 @@ def optimize_with(settings, *, candidates=None, on_result=None):
             on_result(result)
 
     try:
-        run(find(settings) if candidates is None else candidates, settings, collect)
+        work(collect)
     except KeyboardInterrupt:
         outcome.summary.interrupted = True
     outcome.summary.seconds = time.perf_counter() - started

@@ -12,10 +12,11 @@ import PIL
 
 from . import __version__, api, formats
 from .imageinfo import image_facts
-from .report import Reporter
+from .report import Reporter, write_json_report
 from .settings import DEFAULT_JPEG_QUALITY, Settings, SettingsError
 
 USAGE_ERROR = 2
+LOCKED = 75  # EX_TEMPFAIL: another run holds the tree; try again later
 SUBCOMMANDS = ("diff", "compare")
 
 DESCRIPTION = (
@@ -117,14 +118,27 @@ def main(argv=None, stdout=None, stderr=None):
     except UsageError as error:
         stderr.write(f"optimize-images: error: {error}\n")
         return USAGE_ERROR
-    return optimize(settings, stdout)
+    try:
+        return optimize(settings, stdout, stderr)
+    except api.Locked as error:
+        stderr.write(f"optimize-images: {error}; exiting\n")
+        return LOCKED
 
 
-def optimize(settings, stdout):
-    candidates = api.find(settings)
-    reporter = Reporter(settings, stdout, total=len(candidates))
-    outcome = api.optimize_with(settings, candidates=candidates, on_result=reporter.file_done)
+def optimize(settings, stdout, stderr):
+    """Run, print as asked, write the JSON report if asked; return the exit status."""
+    human = stderr if settings.report == "-" else stdout
+    if settings.watch:
+        reporter = Reporter(settings, human, is_terminal=False)
+        outcome = api.watch_with(settings, on_result=reporter.file_done)
+    else:
+        candidates = api.find(settings)
+        reporter = Reporter(settings, human, total=len(candidates))
+        outcome = api.optimize_with(settings, candidates=candidates,
+                                    on_result=reporter.file_done)
     reporter.finish(outcome.summary)
+    if settings.report:
+        write_json_report(outcome, settings.report, stdout)
     return outcome.summary.exit_status
 
 

@@ -8,6 +8,7 @@ its content decides what it is.
 
 import os
 from dataclasses import dataclass
+from fnmatch import fnmatch
 
 from .formats import IMAGE_EXTENSIONS
 from .writer import is_temporary
@@ -19,36 +20,62 @@ class Candidate:
     root: str  # the folder given on the command line, or the file's own folder
 
 
-def find_images(paths, *, recursive=True):
+def find_images(paths, *, recursive=True, exclude=()):
     """Yield each candidate once, in the order given and sorted within folders."""
     seen = set()
     for given in paths:
-        for candidate in _candidates(os.path.expanduser(given), recursive):
+        for candidate in _candidates(os.path.expanduser(given), recursive, exclude):
             key = os.path.realpath(candidate.path)
             if key not in seen:
                 seen.add(key)
                 yield candidate
 
 
-def _candidates(given, recursive):
+def find_stale_temporaries(paths, *, recursive=True):
+    """Temporary files of ours in the given folders, left by a run that was killed."""
+    for given in paths:
+        if os.path.isdir(given):
+            for folder, names in _folders(os.path.expanduser(given), recursive, ()):
+                yield from (os.path.join(folder, name) for name in names if is_temporary(name))
+
+
+def roots(paths):
+    """The folders a run works in: each folder given, or a given file's folder."""
+    return sorted({given if os.path.isdir(given) else (os.path.dirname(given) or ".")
+                   for given in map(os.path.expanduser, paths)})
+
+
+def excluded(relative_path, patterns):
+    """True when a glob matches the path below its root, or its last part."""
+    relative_path = relative_path.replace(os.sep, "/")
+    name = relative_path.rsplit("/", 1)[-1]
+    return any(fnmatch(relative_path, p) or fnmatch(name, p) for p in patterns)
+
+
+def _candidates(given, recursive, exclude):
     if os.path.isdir(given):
-        yield from _walk(given, recursive)
-    else:
+        for folder, names in _folders(given, recursive, exclude):
+            for name in names:
+                path = os.path.join(folder, name)
+                if (_is_candidate(name) and not os.path.islink(path)
+                        and not excluded(os.path.relpath(path, given), exclude)):
+                    yield Candidate(path, given)
+    elif not excluded(os.path.basename(given), exclude):
         # Missing or unreadable paths are yielded too: the pipeline reports them.
         yield Candidate(given, os.path.dirname(given) or ".")
 
 
-def _walk(root, recursive):
+def _folders(root, recursive, exclude):
+    """(folder, sorted file names) for root and, if recursive, its visible subfolders."""
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(
             name for name in subfolders
-            if not name.startswith(".") and not os.path.islink(os.path.join(folder, name)))
+            if not name.startswith(".")
+            and not os.path.islink(os.path.join(folder, name))
+            and not excluded(os.path.relpath(os.path.join(folder, name), root), exclude))
         if not recursive:
             subfolders.clear()
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            if _is_candidate(name) and not os.path.islink(path):
-                yield Candidate(path, root)
+        yield folder, sorted(files)
 
 
 def _is_candidate(name):

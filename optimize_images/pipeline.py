@@ -8,6 +8,7 @@ for a bad file: every outcome is a `Result` with a reason in plain words.
 import errno
 import io
 import os
+import stat
 import time
 import warnings
 
@@ -15,12 +16,13 @@ from PIL import Image, UnidentifiedImageError
 
 from . import formats, transforms, writer
 from .errors import Fail, Skip
-from .formats import webp
+from .formats import jpeg, webp
 from .metadata import clean_exif
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
 
 # -cb converts a PNG only when it is at least this big and looks like a photo.
 BIG_PNG_BYTES = 300_000
+ALREADY_OPTIMIZED = "already optimized (it carries our marker; --force redoes it)"
 
 
 def optimize_file(path, settings, *, root=None):
@@ -45,16 +47,30 @@ def optimize_file(path, settings, *, root=None):
 def _optimize(path, settings, root, facts):
     before, data = _read(path)
     facts["size_before"] = before.st_size
+    try:
+        return _optimize_bytes(path, data, before, settings, root, facts)
+    except Skip:
+        if settings.output_dir and settings.writes_files:
+            _copy_unchanged(path, root, data, before, settings)
+        raise
+
+
+def _optimize_bytes(path, data, before, settings, root, facts):
     source = _open(data, settings)
     facts.update(format=source.format, mode=source.mode)
     _check_supported(source, data)
+    marked = not settings.force and formats.handler_for(source.format).is_marked(source)
+    if marked and settings.conversion_target in (None, source.format):
+        raise Skip(ALREADY_OPTIMIZED)
     _decode(source)
 
     target_format = _target_format(source, before.st_size, settings)
+    if marked and target_format == source.format:
+        raise Skip(ALREADY_OPTIMIZED)
     handler = formats.handler_for(target_format)
     image = _transform(source, target_format, settings)
     image = handler.prepare(image, settings)
-    job = _job(source, data, before.st_size, settings)
+    job = _job(source, data, before.st_size, target_format, settings)
     encoded = handler.encode(image, job)
     formats.decode_check(encoded.data, image.size)
 
@@ -67,6 +83,13 @@ def _optimize(path, settings, root, facts):
     if settings.writes_files:
         _write(path, output_path, encoded.data, before, converted, settings)
     return {"size_after": len(encoded.data), "output_path": output_path}
+
+
+def _copy_unchanged(path, root, data, before, settings):
+    """--output-dir gets every readable file, so the folder it builds is complete."""
+    output_path = _output_path(path, root, None, settings)
+    os.makedirs(os.path.dirname(output_path) or ".", exist_ok=True)
+    writer.replace_file(output_path, data, like=before, keep_times=not settings.update_mtime)
 
 
 def _read(path):
@@ -149,10 +172,11 @@ def _transform(image, target_format, settings):
     return image
 
 
-def _job(source, data, size, settings):
+def _job(source, data, size, target_format, settings):
     exif = None
     if settings.keep_exif:
         exif = clean_exif(source.info.get("exif"))
+    same_jpeg = source.format == target_format == "JPEG"
     return formats.Job(
         settings=settings,
         source_format=source.format,
@@ -161,6 +185,7 @@ def _job(source, data, size, settings):
         exif=exif,
         dpi=source.info.get("dpi"),
         lossless_source=source.format == "WEBP" and webp.is_lossless(data),
+        source_quality=jpeg.estimate_quality(source) if same_jpeg and not settings.force else None,
     )
 
 
@@ -185,20 +210,28 @@ def _output_path(path, root, new_extension, settings):
 
 
 def _write(path, output_path, data, before, converted, settings):
+    keep_times = not settings.update_mtime
     if settings.output_dir:
         os.makedirs(os.path.dirname(output_path) or ".", exist_ok=True)
-        writer.replace_file(output_path, data, like=before)
+        writer.replace_file(output_path, data, like=before, keep_times=keep_times)
         return
     _check_unchanged(path, before)
     if not converted:
-        writer.replace_file(path, data, like=before)
+        _refuse_read_only(before)
+        writer.replace_file(path, data, like=before, keep_times=keep_times)
         return
     try:
-        writer.create_file(output_path, data, like=before)
+        writer.create_file(output_path, data, like=before, keep_times=keep_times)
     except FileExistsError:
         raise Skip(f"{os.path.basename(output_path)} already exists: not overwritten") from None
     if settings.force_delete:
         _delete_source_after_check(path, output_path)
+
+
+def _refuse_read_only(before):
+    """A file without write permission says "do not change me", even to root."""
+    if not before.st_mode & stat.S_IWUSR:
+        raise Skip("read-only file: left alone")
 
 
 def _check_unchanged(path, before):

@@ -1,8 +1,11 @@
 """The only module that prints a run: one line per file, a progress bar, a summary."""
 
+import json
 import os
 
+from . import __version__
 from .results import FAILED, SKIPPED
+from .writer import replace_file
 
 _BAR_WIDTH = 24
 
@@ -104,3 +107,36 @@ def _is_terminal(stream):
         return stream.isatty() and os.environ.get("TERM") != "dumb"
     except (AttributeError, ValueError):
         return False
+
+
+def json_report(outcome):
+    """The run as a JSON-ready dict (docs/report.schema.json describes it)."""
+    summary = outcome.summary
+    return {
+        "tool": "optimize-images",
+        "version": __version__,
+        "files": [result.to_dict() for result in outcome.results],
+        "summary": {
+            "seen": summary.seen,
+            "optimized": summary.optimized,
+            "skipped": summary.skipped,
+            "failed": summary.failed,
+            "bytes_before": summary.bytes_before,
+            "bytes_after": summary.bytes_after,
+            "bytes_saved": summary.saved,
+            "saved_percent": round(summary.saved_percent, 3),
+            "seconds": round(summary.seconds, 3),
+            "interrupted": summary.interrupted,
+            "exit_status": summary.exit_status,
+        },
+    }
+
+
+def write_json_report(outcome, destination, stdout):
+    """Write the JSON report to a file (atomically) or, for '-', to `stdout`."""
+    text = json.dumps(json_report(outcome), indent=2) + "\n"
+    if destination == "-":
+        stdout.write(text)
+        stdout.flush()
+    else:
+        replace_file(destination, text.encode("utf-8"))

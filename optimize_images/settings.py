@@ -148,6 +148,35 @@ class Settings:
         help="WebP effort 0 (fast) - 6 (smallest) (default: %(default)s)",
         type=int, metavar="M")
 
+    # Batch runs
+    force: bool = option(
+        False, "--force",
+        help="also process files this tool already optimized (they carry our marker)",
+        action="store_true")
+    exclude: Tuple[str, ...] = option(
+        (), "--exclude",
+        help="leave alone paths matching this glob (matched against the path below the "
+             "folder given and against the file name); repeatable",
+        action="append", metavar="GLOB")
+    update_mtime: bool = option(
+        False, "--update-mtime",
+        help="give rewritten files the current time (default: keep the original's)",
+        action="store_true")
+    watch: bool = option(
+        False, "-wd", "--watch-directory",
+        help="keep running: optimize new or changed files once they stop growing "
+             "(Ctrl-C ends it with a summary)",
+        action="store_true")
+    watch_interval: float = option(
+        2.0, "--watch-interval",
+        help="seconds between two looks at the folders in watch mode (default: %(default)s)",
+        type=float, metavar="S")
+    report: Optional[str] = option(
+        None, "--report",
+        help="write a JSON report (one record per file and the summary) to FILE; "
+             "'-' writes it to standard output and the usual lines to standard error",
+        metavar="FILE")
+
     # Output
     output_dir: Optional[str] = option(
         None, "--output-dir",
@@ -171,6 +200,7 @@ class Settings:
 
     def __post_init__(self):
         object.__setattr__(self, "paths", tuple(str(p) for p in self.paths))
+        object.__setattr__(self, "exclude", tuple(self.exclude))
         object.__setattr__(self, "background", tuple(self.background))
         self._check_range("max_width", 0, None)
         self._check_range("max_height", 0, None)
@@ -182,6 +212,8 @@ class Settings:
         self._check_range("webp_quality", 1, 100)
         self._check_range("webp_method", 0, 6)
         self._check_range("jobs", 0, None)
+        if self.watch_interval <= 0:
+            raise SettingsError(flag_of("watch_interval"), "expects a positive number of seconds")
         self._check_choice("jpeg_tables", JPEG_TABLES)
         if self.convert_to is not None:
             self._check_choice("convert_to", CONVERT_TARGETS)

@@ -13,14 +13,15 @@ def is_temporary(name):
     return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
 
 
-def replace_file(path, data, *, like=None):
+def replace_file(path, data, *, like=None, keep_times=True):
     """Atomically replace `path` with `data`.
 
-    `like` is an os.stat_result whose permission bits and times the new file
-    takes. The original is untouched until the rename, and the rename happens
-    only after the bytes were written, flushed to disk and read back equal.
+    `like` is an os.stat_result whose permission bits (and, with `keep_times`,
+    access and modification times) the new file takes. The original is
+    untouched until the rename, and the rename happens only after the bytes
+    were written, flushed to disk and read back equal.
     """
-    temp = _write_temporary(path, data, like)
+    temp = _write_temporary(path, data, like, keep_times)
     try:
         os.replace(temp, path)
     except BaseException:
@@ -29,14 +30,14 @@ def replace_file(path, data, *, like=None):
     _sync_folder(os.path.dirname(path))
 
 
-def create_file(path, data, *, like=None):
+def create_file(path, data, *, like=None, keep_times=True):
     """Write a new file at `path`; FileExistsError if something is already there.
 
     Never overwrites: the temporary file is hard-linked to its final name,
     which fails atomically when the name is taken. Where the file system has
     no hard links, an existence check followed by a rename is the fallback.
     """
-    temp = _write_temporary(path, data, like)
+    temp = _write_temporary(path, data, like, keep_times)
     try:
         try:
             os.link(temp, path)
@@ -51,7 +52,7 @@ def create_file(path, data, *, like=None):
     _sync_folder(os.path.dirname(path))
 
 
-def _write_temporary(path, data, like):
+def _write_temporary(path, data, like, keep_times):
     folder = os.path.dirname(os.path.abspath(path))
     descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     try:
@@ -60,13 +61,22 @@ def _write_temporary(path, data, like):
             handle.flush()
             os.fsync(handle.fileno())
         _check_written(temp, data)
-        if like is not None:
+        if like is None:
+            os.chmod(temp, 0o666 & ~_umask())  # as open() would have made it
+        else:
             os.chmod(temp, stat.S_IMODE(like.st_mode))
-            os.utime(temp, ns=(like.st_atime_ns, like.st_mtime_ns))
+            if keep_times:
+                os.utime(temp, ns=(like.st_atime_ns, like.st_mtime_ns))
     except BaseException:
         _remove_quietly(temp)
         raise
     return temp
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _check_written(temp, data):

@@ -4,7 +4,13 @@ import io
 from dataclasses import dataclass
 from typing import Optional
 
+from .. import __version__
 from ..settings import Settings
+
+# Every file we write carries this text (a JPEG comment, a PNG tEXt chunk, WebP
+# XMP), so later runs can skip it instead of re-encoding it night after night.
+MARKER = "optimize-images"
+MARKER_TEXT = f"{MARKER} {__version__}"
 
 
 @dataclass(frozen=True)
@@ -17,6 +23,7 @@ class Job:
     exif: Optional[bytes] = None
     dpi: Optional[tuple] = None
     lossless_source: bool = False
+    source_quality: Optional[int] = None  # estimated, for JPEG sources
 
 
 @dataclass(frozen=True)

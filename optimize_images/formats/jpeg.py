@@ -1,14 +1,16 @@
 """JPEG: the quality search, then one full encode with optimized Huffman tables."""
 
 import io
+from functools import lru_cache
 
 from PIL import Image
 
 from .. import metrics, sampling
+from ..errors import Skip
 from ..quality import bisect_quality
 from ..settings import DEFAULT_JPEG_QUALITY
 from ..transforms import flatten, has_alpha
-from .base import Encoded, save_to_bytes
+from .base import MARKER, MARKER_TEXT, Encoded, save_to_bytes
 
 NAME = "JPEG"
 EXTENSION = ".jpg"
@@ -54,9 +56,10 @@ def _to_8bit_gray(image):
 
 def encode(image, job):
     settings = job.settings
-    choice_quality, metric_name, metric_value = _choose_quality(image, settings)
+    choice_quality, metric_name, metric_value = _choose_quality(image, settings, job.source_quality)
     data = save_to_bytes(
         image, NAME,
+        comment=MARKER_TEXT.encode(),
         quality=choice_quality,
         optimize=True,
         progressive=job.source_size > PROGRESSIVE_ABOVE,
@@ -68,12 +71,29 @@ def encode(image, job):
     return Encoded(data, quality=choice_quality, metric=metric_name, metric_value=metric_value)
 
 
-def _choose_quality(image, settings):
-    """(quality, metric name, metric value) for this image."""
+def _choose_quality(image, settings, source_quality):
+    """(quality, metric name, metric value) for this image.
+
+    A JPEG source already at (or below) the quality we would choose is
+    skipped: re-encoding it could only add generation loss for no gain.
+    """
     if settings.quality is not None:
         return settings.quality, None, None
     if settings.fast_mode:
-        return DEFAULT_JPEG_QUALITY, None, None
+        quality, metric_name, value = DEFAULT_JPEG_QUALITY, None, None
+    else:
+        _skip_if_not_above(source_quality, CLASSIC_LOW)
+        quality, metric_name, value = _classic_search(image, settings)
+    _skip_if_not_above(source_quality, quality)
+    return quality, metric_name, value
+
+
+def _skip_if_not_above(source_quality, quality):
+    if source_quality is not None and source_quality <= quality:
+        raise Skip(f"already at quality {source_quality}, not above the {quality} we would use")
+
+
+def _classic_search(image, settings):
     sample = sampling.thumbnail(image)
     tables = _qtables(sample, settings.jpeg_tables)
     baseline = _sample_similarity(sample, CLASSIC_BASELINE_QUALITY, tables)
@@ -95,3 +115,43 @@ def _qtables(image, choice):
         return None
     components = 1 if image.mode == "L" else 2
     return [MOZJPEG_TABLE] * components
+
+
+def is_marked(image):
+    return (image.info.get("comment") or b"").startswith(MARKER.encode())
+
+
+def estimate_quality(image):
+    """The libjpeg quality (1-100) whose tables best match this JPEG's, or None.
+
+    Compares the luma table (and the chroma table when there is one) with the
+    standard tables and with mozjpeg's, both scaled as libjpeg scales them.
+    Cameras use tables of their own; the estimate is then the closest match.
+    """
+    tables = getattr(image, "quantization", None)
+    if not tables or 0 not in tables:
+        return None
+    observed = [list(tables[index]) for index in sorted(tables)[:2]]
+    best = min((_table_distance(observed, family, quality), quality)
+               for family in (_standard_tables(), (MOZJPEG_TABLE, MOZJPEG_TABLE))
+               for quality in range(1, 101))
+    return best[1]
+
+
+def _table_distance(observed, family, quality):
+    return sum(abs(value - expected)
+               for table, base in zip(observed, family)
+               for value, expected in zip(table, _scaled(base, quality)))
+
+
+def _scaled(base, quality):
+    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
+    return [min(255, max(1, (value * scale + 50) // 100)) for value in base]
+
+
+@lru_cache(maxsize=1)
+def _standard_tables():
+    """libjpeg's base tables (quality 50), read back from a tiny encode."""
+    data = save_to_bytes(Image.new("RGB", (8, 8)), NAME, quality=50)
+    with Image.open(io.BytesIO(data)) as probe:
+        return tuple(list(probe.quantization[index]) for index in (0, 1))

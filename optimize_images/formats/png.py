@@ -1,7 +1,9 @@
 """PNG: lossless re-compression, trying an exact palette when the colours allow."""
 
+from PIL.PngImagePlugin import PngInfo
+
 from ..transforms import exact_palette
-from .base import Encoded, save_to_bytes
+from .base import MARKER, MARKER_TEXT, Encoded, save_to_bytes
 
 NAME = "PNG"
 EXTENSION = ".png"
@@ -29,5 +31,15 @@ def encode(image, job):
 
 def _encode_one(image, job):
     return save_to_bytes(
-        image, NAME, optimize=True,
+        image, NAME, optimize=True, pnginfo=_marker_chunk(),
         icc_profile=job.icc_profile, exif=job.exif, dpi=job.dpi)
+
+
+def _marker_chunk():
+    info = PngInfo()
+    info.add_text("Software", MARKER_TEXT)
+    return info
+
+
+def is_marked(image):
+    return str(image.info.get("Software", "")).startswith(MARKER)

@@ -1,7 +1,13 @@
 """WebP: re-encode with the WebP settings; a lossless source stays lossless."""
 
 from ..transforms import has_alpha
-from .base import Encoded, save_to_bytes
+from .base import MARKER, MARKER_TEXT, Encoded, save_to_bytes
+
+_XMP_MARKER = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    f'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="{MARKER_TEXT}"/>'
+    '</rdf:RDF></x:xmpmeta>').encode()
 
 NAME = "WEBP"
 EXTENSION = ".webp"
@@ -23,8 +29,13 @@ def encode(image, job):
         method=settings.webp_method,
         icc_profile=job.icc_profile,
         exif=job.exif,
+        xmp=_XMP_MARKER,
     )
     return Encoded(data, quality=None if lossless else settings.webp_quality)
+
+
+def is_marked(image):
+    return MARKER.encode() in (image.info.get("xmp") or b"")
 
 
 def is_lossless(data):
