@@ -9,6 +9,9 @@ from dataclasses import dataclass, field, fields
 from typing import Optional, Tuple
 
 JPEG_TABLES = ("auto", "standard", "mozjpeg")
+METRICS = ("ssim", "ms-ssim", "sad")
+SAMPLERS = ("tiles", "thumbnail")
+PRESETS = ("low", "medium", "high", "veryhigh")
 CONVERT_TARGETS = ("jpeg", "png", "webp")
 # Pillow's own default decompression-bomb limit (Image.MAX_IMAGE_PIXELS).
 DEFAULT_MAX_PIXELS = 89_478_485
@@ -94,6 +97,33 @@ class Settings:
     quality: Optional[int] = option(
         None, "-q", "--quality",
         help="fixed JPEG quality 1-100 (default: chosen per image by the quality search)",
+        type=int, metavar="Q")
+    metric: str = option(
+        "ssim", "--metric",
+        help="what the quality search measures: 'ssim' (default), 'ms-ssim', or 'sad' "
+             "(the classic mean-absolute-difference ratio of optimize-images 2.x)",
+        choices=METRICS)
+    preset: str = option(
+        "medium", "--preset",
+        help="how close to the original results must stay; sets --target for the "
+             "metric (default: %(default)s; see the README for the values)",
+        choices=PRESETS)
+    target: Optional[float] = option(
+        None, "--target",
+        help="the metric value results must reach, e.g. 0.97 for SSIM (overrides --preset)",
+        type=float, metavar="VALUE")
+    sample: str = option(
+        "tiles", "--sample",
+        help="what the search encodes: 'tiles' (a mosaic of full-resolution tiles, "
+             "default) or 'thumbnail' (the classic 400x400 resize)",
+        choices=SAMPLERS)
+    min_quality: Optional[int] = option(
+        None, "--min-quality",
+        help="lowest JPEG quality the search may choose (default: 50; 75 with --metric sad)",
+        type=int, metavar="Q")
+    max_quality: Optional[int] = option(
+        None, "--max-quality",
+        help="highest JPEG quality the search may choose (default: 95; 80 with --metric sad)",
         type=int, metavar="Q")
     jpeg_tables: str = option(
         "auto", "-jt", "--jpeg-tables",
@@ -215,6 +245,16 @@ class Settings:
         if self.watch_interval <= 0:
             raise SettingsError(flag_of("watch_interval"), "expects a positive number of seconds")
         self._check_choice("jpeg_tables", JPEG_TABLES)
+        self._check_choice("metric", METRICS)
+        self._check_choice("preset", PRESETS)
+        self._check_choice("sample", SAMPLERS)
+        for name in ("min_quality", "max_quality"):
+            if getattr(self, name) is not None:
+                self._check_range(name, 1, 100)
+        if (self.min_quality or 1) > (self.max_quality or 100):
+            raise SettingsError(flag_of("min_quality"), "must not be above --max-quality")
+        if self.target is not None and not 0 < self.target <= 1:
+            raise SettingsError(flag_of("target"), "expects a value above 0 and at most 1")
         if self.convert_to is not None:
             self._check_choice("convert_to", CONVERT_TARGETS)
         if len(self.background) != 3 or not all(0 <= c <= 255 for c in self.background):

@@ -5,9 +5,8 @@ from functools import lru_cache
 
 from PIL import Image
 
-from .. import metrics, sampling
+from .. import quality
 from ..errors import Skip
-from ..quality import bisect_quality
 from ..settings import DEFAULT_JPEG_QUALITY
 from ..transforms import flatten, has_alpha
 from .base import MARKER, MARKER_TEXT, Encoded, save_to_bytes
@@ -16,12 +15,6 @@ NAME = "JPEG"
 EXTENSION = ".jpg"
 # Progressive scans pay off above about this size (as optimize-images 2.x does).
 PROGRESSIVE_ABOVE = 10_000
-
-# The classic method (optimize-images 2.x after Yelp): 400×400 sample, SAD
-# similarity relative to the q95 encoding, accept at 99.2%, quality 75-80.
-CLASSIC_LOW, CLASSIC_HIGH = DEFAULT_JPEG_QUALITY - 5, DEFAULT_JPEG_QUALITY
-CLASSIC_BASELINE_QUALITY = 95
-CLASSIC_GOAL = 0.992
 
 # mozjpeg's default quantization table (index 3, by N. Robidoux), used for
 # luma and chroma alike; libjpeg scales it by quality as it does its own.
@@ -80,34 +73,27 @@ def _choose_quality(image, settings, source_quality):
     if settings.quality is not None:
         return settings.quality, None, None
     if settings.fast_mode:
-        quality, metric_name, value = DEFAULT_JPEG_QUALITY, None, None
+        choice, metric_name = quality.Choice(DEFAULT_JPEG_QUALITY, None), None
     else:
-        _skip_if_not_above(source_quality, CLASSIC_LOW)
-        quality, metric_name, value = _classic_search(image, settings)
-    _skip_if_not_above(source_quality, quality)
-    return quality, metric_name, value
+        plan = quality.plan_for(settings)
+        _skip_if_not_above(source_quality, plan.low)
+        tables = _qtables(image, settings.jpeg_tables)
+        choice = quality.search(image, lambda sample, level: _roundtrip(sample, level, tables), plan,
+                                ceiling=source_quality)
+        metric_name = plan.metric
+    _skip_if_not_above(source_quality, choice.quality)
+    return choice.quality, metric_name, choice.value
 
 
-def _skip_if_not_above(source_quality, quality):
-    if source_quality is not None and source_quality <= quality:
-        raise Skip(f"already at quality {source_quality}, not above the {quality} we would use")
+def _skip_if_not_above(source_quality, chosen):
+    if source_quality is not None and source_quality <= chosen:
+        raise Skip(f"already at quality {source_quality}, not above the {chosen} we would use")
 
 
-def _classic_search(image, settings):
-    sample = sampling.thumbnail(image)
-    tables = _qtables(sample, settings.jpeg_tables)
-    baseline = _sample_similarity(sample, CLASSIC_BASELINE_QUALITY, tables)
-    choice = bisect_quality(
-        lambda quality: _sample_similarity(sample, quality, tables) / baseline,
-        lambda ratio: ratio >= CLASSIC_GOAL,
-        low=CLASSIC_LOW, high=CLASSIC_HIGH)
-    return choice.quality, "sad", choice.value
-
-
-def _sample_similarity(sample, quality, tables):
-    data = save_to_bytes(sample, NAME, quality=quality, qtables=tables)
+def _roundtrip(sample, level, tables):
+    data = save_to_bytes(sample, NAME, quality=level, qtables=tables)
     with Image.open(io.BytesIO(data)) as decoded:
-        return metrics.diff_ratio(sample, decoded.convert(sample.mode))
+        return decoded.convert(sample.mode)
 
 
 def _qtables(image, choice):
