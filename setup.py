@@ -17,6 +17,8 @@ setup(
         # numpy and scikit-image (the SSIM reference) and jsonschema (the report
         # schema) serve a few tests only; the suite skips those when absent.
         "test": ["pytest>=7", "numpy", "scikit-image", "jsonschema"],
+        # HEIC/HEIF input, when wanted: pip install "optimize-images[heif]"
+        "heif": ["pillow-heif"],
     },
     entry_points={"console_scripts": ["optimize-images=optimize_images.cli:main"]},
     classifiers=[

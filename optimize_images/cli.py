@@ -13,7 +13,7 @@ import PIL
 from . import __version__, api, formats
 from .imageinfo import image_facts
 from .report import Reporter, write_json_report
-from .settings import DEFAULT_JPEG_QUALITY, Settings, SettingsError
+from .settings import DEFAULT_LOSSY_QUALITY, Settings, SettingsError, flag_of
 
 USAGE_ERROR = 2
 LOCKED = 75  # EX_TEMPFAIL: another run holds the tree; try again later
@@ -95,6 +95,10 @@ def parse_settings(argv, stdout):
         settings = Settings(**values)
     except SettingsError as error:
         raise UsageError(str(error)) from None
+    target = settings.conversion_target
+    if target and not formats.can_write(target):
+        raise UsageError(f"{flag_of('convert_to')}: this Pillow ({PIL.__version__}) "
+                         f"cannot write {target}")
     return settings, actions
 
 
@@ -143,14 +147,14 @@ def optimize(settings, stdout, stderr):
 
 
 def print_supported(stdout):
-    writable = formats.writable_formats()
+    writable = [name.lower() for name in formats.writable_formats() if name != "GIF"]
     stdout.write(
-        f"Optimized in place: {', '.join(formats.HANDLERS)}\n"
-        f"Conversion targets this Pillow ({PIL.__version__}) can write: "
-        f"{', '.join(name.lower() for name in writable)}\n"
+        f"Optimized in place: {', '.join(formats.IN_PLACE)}\n"
+        f"Read and converted (with -ca or -cf): {', '.join(formats.CONVERT_ONLY)} "
+        "(HEIF with the optional pillow-heif package)\n"
+        f"Conversion targets this Pillow ({PIL.__version__}) can write: {', '.join(writable)}\n"
         f"File names looked at in folders: {' '.join(formats.IMAGE_EXTENSIONS)}\n"
-        f"Other formats are reported and left alone. Fixed JPEG quality with -fm: "
-        f"{DEFAULT_JPEG_QUALITY}.\n")
+        f"Other files are reported and left alone. Quality with -fm: {DEFAULT_LOSSY_QUALITY}.\n")
     return 0
 
 

@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from . import formats, transforms, writer
 from .errors import Fail, Skip
-from .formats import jpeg, webp
+from .formats import heif, jpeg, webp
 from .metadata import clean_exif
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
 
@@ -58,8 +58,8 @@ def _optimize(path, settings, root, facts):
 def _optimize_bytes(path, data, before, settings, root, facts):
     source = _open(data, settings)
     facts.update(format=source.format, mode=source.mode)
-    _check_supported(source, data)
-    marked = not settings.force and formats.handler_for(source.format).is_marked(source)
+    animated = _check_supported(source, data, settings)
+    marked = not settings.force and _is_marked(source)
     if marked and settings.conversion_target in (None, source.format):
         raise Skip(ALREADY_OPTIMIZED)
     _decode(source)
@@ -68,11 +68,16 @@ def _optimize_bytes(path, data, before, settings, root, facts):
     if marked and target_format == source.format:
         raise Skip(ALREADY_OPTIMIZED)
     handler = formats.handler_for(target_format)
-    image = _transform(source, target_format, settings)
-    image = handler.prepare(image, settings)
-    job = _job(source, data, before.st_size, target_format, settings)
-    encoded = handler.encode(image, job)
-    formats.decode_check(encoded.data, image.size)
+    if animated:
+        encoded = handler.encode_animation(source, _job(source, data, before.st_size,
+                                                        target_format, source, settings))
+        size = source.size
+    else:
+        image = handler.prepare(_transform(source, target_format, settings), settings)
+        encoded = handler.encode(image, _job(source, data, before.st_size, target_format,
+                                             image, settings))
+        size = image.size
+    formats.decode_check(encoded.data, size)
 
     converted = target_format != source.format
     label = f"{source.format}->{target_format}" if converted else source.format
@@ -83,6 +88,11 @@ def _optimize_bytes(path, data, before, settings, root, facts):
     if settings.writes_files:
         _write(path, output_path, encoded.data, before, converted, settings)
     return {"size_after": len(encoded.data), "output_path": output_path}
+
+
+def _is_marked(image):
+    handler = formats.handler_for(image.format)
+    return handler is not None and handler.is_marked(image)
 
 
 def _copy_unchanged(path, root, data, before, settings):
@@ -107,7 +117,7 @@ def _read(path):
 def _open(data, settings):
     """Open (not decode) the image, enforcing our pixel limit before any decoding."""
     try:
-        image = Image.open(io.BytesIO(data))
+        image = _open_any(data)
     except UnidentifiedImageError:
         raise Fail("not an image, or a format Pillow cannot read") from None
     except Image.DecompressionBombError as error:
@@ -122,15 +132,49 @@ def _open(data, settings):
     return image
 
 
-def _check_supported(image, data):
-    if formats.handler_for(image.format) is None:
-        raise Skip(f"{image.format} is not optimized (supported: "
-                   f"{', '.join(formats.HANDLERS)})")
+def _open_any(data):
+    try:
+        return Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        if not heif.looks_like_heif(data):
+            raise
+    if not heif.register_opener():
+        raise Skip("HEIC/HEIF needs the optional pillow-heif package "
+                   "(pip install 'optimize-images[heif]')")
+    return Image.open(io.BytesIO(data))
+
+
+def _check_supported(image, data, settings):
+    """Skip what we must not touch; return True for an animation we can keep whole."""
+    name = image.format
     frames = getattr(image, "n_frames", 1)
-    if frames > 1:
-        raise Skip(f"animated or multi-frame ({frames} frames): left untouched")
-    if image.format == "PNG" and _png_bit_depth(data) == 16 and image.mode in ("RGB", "RGBA"):
+    if frames > 1 and name != "GIF":
+        raise Skip(f"{name} with {frames} frames or pictures: left untouched, "
+                   "so that none of them is lost")
+    if name not in formats.IN_PLACE and name not in formats.CONVERT_ONLY:
+        raise Skip(f"{name} is not handled (optimized: {', '.join(formats.IN_PLACE)}; "
+                   f"converted: {', '.join(formats.CONVERT_ONLY)})")
+    if name in formats.CONVERT_ONLY and not settings.converts_everything:
+        raise Skip(f"{name} is only converted, never rewritten in place "
+                   "(use -ca or -cf FORMAT)")
+    target = settings.conversion_target
+    if target and target != name and not formats.can_write(target):
+        raise Skip(f"this Pillow cannot write {target}")
+    if name == "PNG" and _png_bit_depth(data) == 16 and image.mode in ("RGB", "RGBA"):
         raise Skip("16-bit colour PNG: Pillow would keep only 8 bits per channel")
+    if frames > 1:
+        if target not in (None, name) and settings.converts_everything:
+            raise Skip(f"animated {name} ({frames} frames): not converted, "
+                       "the target would keep one frame only")
+        if _changes_pixels(settings):
+            raise Skip(f"animated {name} ({frames} frames): resizing or recolouring "
+                       "animations is not supported")
+    return frames > 1
+
+
+def _changes_pixels(settings):
+    return bool(settings.max_width or settings.max_height or settings.grayscale
+                or settings.remove_transparency or settings.reduce_colors)
 
 
 def _png_bit_depth(data):
@@ -148,7 +192,7 @@ def _decode(image):
 
 def _target_format(image, size, settings):
     target = settings.conversion_target
-    if target is None or target == image.format or not formats.can_write(target):
+    if target is None or target == image.format:
         return image.format
     if settings.converts_everything:
         return target
@@ -172,11 +216,12 @@ def _transform(image, target_format, settings):
     return image
 
 
-def _job(source, data, size, target_format, settings):
+def _job(source, data, size, target_format, image, settings):
     exif = None
     if settings.keep_exif:
         exif = clean_exif(source.info.get("exif"))
     same_jpeg = source.format == target_format == "JPEG"
+    lossless_webp = source.format == "WEBP" and webp.is_lossless(data)
     return formats.Job(
         settings=settings,
         source_format=source.format,
@@ -184,8 +229,11 @@ def _job(source, data, size, target_format, settings):
         icc_profile=source.info.get("icc_profile") or None,
         exif=exif,
         dpi=source.info.get("dpi"),
-        lossless_source=source.format == "WEBP" and webp.is_lossless(data),
+        lossless_source=lossless_webp and target_format == "WEBP",
         source_quality=jpeg.estimate_quality(source) if same_jpeg and not settings.force else None,
+        graphic=(target_format == "WEBP"
+                 and (source.format in formats.LOSSLESS_SOURCES or lossless_webp)
+                 and not transforms.looks_photographic(image)),
     )
 
 

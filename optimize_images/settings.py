@@ -12,11 +12,11 @@ JPEG_TABLES = ("auto", "standard", "mozjpeg")
 METRICS = ("ssim", "ms-ssim", "sad")
 SAMPLERS = ("tiles", "thumbnail")
 PRESETS = ("low", "medium", "high", "veryhigh")
-CONVERT_TARGETS = ("jpeg", "png", "webp")
+CONVERT_TARGETS = ("jpeg", "png", "webp", "avif")
 # Pillow's own default decompression-bomb limit (Image.MAX_IMAGE_PIXELS).
 DEFAULT_MAX_PIXELS = 89_478_485
-# Used when a JPEG quality is needed without a search (-fm, or no metric).
-DEFAULT_JPEG_QUALITY = 80
+# Used when a lossy quality is needed without a search (-fm).
+DEFAULT_LOSSY_QUALITY = 80
 
 
 class SettingsError(ValueError):
@@ -75,7 +75,7 @@ class Settings:
         action="store_true")
     fast_mode: bool = option(
         False, "-fm", "--fast-mode",
-        help=f"skip the quality search (JPEG at quality {DEFAULT_JPEG_QUALITY}) "
+        help=f"skip the quality search (JPEG at quality {DEFAULT_LOSSY_QUALITY}) "
              "and the lossless palette trial for PNG",
         action="store_true")
     keep_exif: bool = option(
@@ -168,8 +168,10 @@ class Settings:
         action="store_true")
 
     # WebP
-    webp_quality: int = option(
-        80, "-wq", "--webp-quality", help="WebP quality 1-100 (default: %(default)s)",
+    webp_quality: Optional[int] = option(
+        None, "-wq", "--webp-quality",
+        help="fixed WebP quality 1-100 (default: chosen per image by the quality search, "
+             f"{DEFAULT_LOSSY_QUALITY} with -fm)",
         type=int, metavar="Q")
     webp_lossless: bool = option(
         False, "-wl", "--webp-lossless", help="encode WebP losslessly", action="store_true")
@@ -239,7 +241,8 @@ class Settings:
         if self.quality is not None:
             self._check_range("quality", 1, 100)
         self._check_range("max_colors", 2, 256)
-        self._check_range("webp_quality", 1, 100)
+        if self.webp_quality is not None:
+            self._check_range("webp_quality", 1, 100)
         self._check_range("webp_method", 0, 6)
         self._check_range("jobs", 0, None)
         if self.watch_interval <= 0:

@@ -38,6 +38,18 @@ def upright(image, orientation):
     return image
 
 
+def to_8bit(image):
+    """16-bit and float grayscale (I;16, I, F) scaled to 8-bit L; other modes unchanged.
+
+    Pillow's own conversion clips values above 255 instead of scaling them.
+    """
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        return image.point(lambda value: value / 256).convert("L")
+    if image.mode == "F":
+        return image.convert("L")
+    return image
+
+
 def fit_within(image, max_width, max_height):
     """Downsize to fit max_width × max_height (0 = no limit), keeping the aspect ratio."""
     width, height = image.size

@@ -19,7 +19,7 @@ def make_tree(root):
     write(root / "a.jpg", photo(seed=1), quality=95)
     write(root / "sub" / "b.png", photo((96, 96), seed=2), compress_level=0)
     write(root / "sub" / "c.webp", photo((96, 96), seed=3), quality=100, method=0)
-    write(root / "d.gif", photo((32, 32), seed=4).convert("P"))
+    write(root / "d.bmp", photo((32, 32), seed=4))
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
@@ -53,12 +53,20 @@ def test_force_processes_marked_files_again(tmp_path):
     assert again.summary.optimized == 3
 
 
-def test_a_jpeg_already_at_low_quality_is_skipped(tmp_path):
-    path = write(tmp_path / "low.jpg", photo(), quality=60)
+def test_a_jpeg_already_below_the_search_range_is_skipped(tmp_path):
+    path = write(tmp_path / "low.jpg", photo(), quality=45)
     original = path.read_bytes()
     result = optimize(str(path)).results[0]
-    assert result.status == SKIPPED and "already at quality 60" in result.reason
+    assert result.status == SKIPPED and "already at quality 45" in result.reason
     assert path.read_bytes() == original
+
+
+@pytest.mark.parametrize("source_quality", [55, 70, 85])
+def test_the_search_never_goes_above_the_source_quality(tmp_path, source_quality):
+    path = write(tmp_path / "a.jpg", photo(), quality=source_quality)
+    result = optimize(str(path), target=0.9999).results[0]  # a target no quality reaches
+    assert result.status == SKIPPED
+    assert f"already at quality {source_quality}" in result.reason
 
 
 def test_output_dir_is_complete_and_sources_are_untouched(tmp_path):
@@ -69,8 +77,8 @@ def test_output_dir_is_complete_and_sources_are_untouched(tmp_path):
     mirrored = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*")
                       if p.is_file() and not p.name.startswith("."))
     assert mirrored == sorted(p.relative_to(tmp_path / "in") for p in files)
-    gif = tmp_path / "out" / "d.gif"
-    assert gif.read_bytes() == (tmp_path / "in" / "d.gif").read_bytes()  # copied unchanged
+    bmp = tmp_path / "out" / "d.bmp"
+    assert bmp.read_bytes() == (tmp_path / "in" / "d.bmp").read_bytes()  # copied unchanged
     assert outcome.summary.optimized == 3
 
 
@@ -86,7 +94,7 @@ def test_dry_run_leaves_everything_identical(tmp_path):
 def test_exclude_leaves_matching_paths_alone(tmp_path):
     files = make_tree(tmp_path)
     before = snapshot(files)
-    outcome = optimize(str(tmp_path), exclude=("sub/*", "*.gif"))
+    outcome = optimize(str(tmp_path), exclude=("sub/*", "*.bmp"))
     assert [Path(r.path).name for r in outcome.results] == ["a.jpg"]
     assert all(snapshot(files)[p] == before[p] for p in files if p.name != "a.jpg")
 
@@ -158,7 +166,7 @@ def test_json_report_validates_against_the_schema(tmp_path):
     jsonschema.validate(report, json.loads(SCHEMA.read_text()))
     statuses = {Path(f["path"]).name: f["status"] for f in report["files"]}
     assert statuses == {"a.jpg": "optimized", "b.png": "optimized", "c.webp": "optimized",
-                        "d.gif": "skipped", "bad.jpg": "failed"}
+                        "d.bmp": "skipped", "bad.jpg": "failed"}
     assert report["summary"]["exit_status"] == 1
 
 

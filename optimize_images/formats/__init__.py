@@ -1,26 +1,34 @@
-"""The table of formats we optimize: one small module per format.
+"""The table of formats: one small module per format we write.
 
 Each format module has the same few names:
 - NAME: Pillow's format name; EXTENSION: the suffix a converted file gets;
 - prepare(image, settings): the image in a mode this format can store;
-- encode(image, job): an `Encoded` result (bytes plus what was chosen).
+- encode(image, job): an `Encoded` result (bytes plus what was chosen);
+- is_marked(image): whether we wrote this file (see base.MARKER).
+A format that can keep animations also has encode_animation(source, job).
 """
 
 import io
+import warnings
 
 from PIL import Image, features
 
-from . import jpeg, png, webp
+from . import avif, gif, jpeg, png, webp
 from .base import Encoded, Job, save_to_bytes  # noqa: F401  (the table's API)
 
-HANDLERS = {module.NAME: module for module in (jpeg, png, webp)}
+HANDLERS = {module.NAME: module for module in (jpeg, png, webp, gif, avif)}
+# Optimized where they are; the other formats we read are only converted.
+IN_PLACE = ("JPEG", "PNG", "WEBP", "GIF")
+CONVERT_ONLY = ("TIFF", "BMP", "AVIF", "HEIF")
+# Sources stored without loss (a lossless WebP is told apart by its bytes).
+LOSSLESS_SOURCES = ("PNG", "GIF", "BMP", "TIFF")
 
 # Suffixes that make discovery look at a file; its content decides what it is.
-OPTIMIZED_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp")
-OTHER_IMAGE_EXTENSIONS = (".gif", ".tif", ".tiff", ".bmp", ".heic", ".heif", ".avif", ".mpo")
-IMAGE_EXTENSIONS = OPTIMIZED_EXTENSIONS + OTHER_IMAGE_EXTENSIONS
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff",
+                    ".bmp", ".avif", ".heic", ".heif", ".mpo")
 
-_CODEC_FEATURES = {"JPEG": "jpg", "PNG": "zlib", "WEBP": "webp"}
+# The Pillow feature each writer needs; None: always built in.
+_CODEC_FEATURES = {"JPEG": "jpg", "PNG": "zlib", "WEBP": "webp", "GIF": None, "AVIF": "avif"}
 
 
 def handler_for(format_name):
@@ -29,8 +37,16 @@ def handler_for(format_name):
 
 def can_write(format_name):
     """True when this Pillow build has the codec to write `format_name`."""
-    feature = _CODEC_FEATURES.get(format_name)
-    return feature is not None and bool(features.check(feature))
+    if format_name not in _CODEC_FEATURES:
+        return False
+    feature = _CODEC_FEATURES[format_name]
+    return feature is None or _has_feature(feature)
+
+
+def _has_feature(feature):
+    with warnings.catch_warnings():  # a Pillow too old to know the name warns
+        warnings.simplefilter("ignore")
+        return bool(features.check(feature))
 
 
 def writable_formats():

@@ -4,13 +4,20 @@ import io
 from dataclasses import dataclass
 from typing import Optional
 
-from .. import __version__
-from ..settings import Settings
+from PIL import Image
+
+from .. import __version__, quality
+from ..settings import DEFAULT_LOSSY_QUALITY, Settings
 
 # Every file we write carries this text (a JPEG comment, a PNG tEXt chunk, WebP
 # XMP), so later runs can skip it instead of re-encoding it night after night.
 MARKER = "optimize-images"
 MARKER_TEXT = f"{MARKER} {__version__}"
+MARKER_XMP = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    f'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="{MARKER_TEXT}"/>'
+    '</rdf:RDF></x:xmpmeta>').encode()
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,7 @@ class Job:
     dpi: Optional[tuple] = None
     lossless_source: bool = False
     source_quality: Optional[int] = None  # estimated, for JPEG sources
+    graphic: bool = False  # a lossless source that does not look like a photo
 
 
 @dataclass(frozen=True)
@@ -39,3 +47,31 @@ def save_to_bytes(image, format_name, **params):
     buffer = io.BytesIO()
     image.save(buffer, format_name, **{k: v for k, v in params.items() if v is not None})
     return buffer.getvalue()
+
+
+def xmp_is_marked(image):
+    return MARKER.encode() in (image.info.get("xmp") or b"")
+
+
+def choose_quality(image, settings, roundtrip, *, fixed=None, ceiling=None):
+    """(quality, metric name, metric value) for a lossy encoder.
+
+    `fixed` is a quality the user set; -fm means the default quality; else the
+    quality search runs with `roundtrip(sample, quality)` → decoded sample.
+    """
+    if fixed is not None:
+        return fixed, None, None
+    if settings.fast_mode:
+        return DEFAULT_LOSSY_QUALITY, None, None
+    plan = quality.plan_for(settings)
+    choice = quality.search(image, roundtrip, plan, ceiling=ceiling)
+    return choice.quality, plan.metric, choice.value
+
+
+def roundtrip_with(format_name, **params):
+    """A roundtrip(sample, quality) function: encode in memory, decode, same mode."""
+    def roundtrip(sample, level):
+        data = save_to_bytes(sample, format_name, quality=level, **params)
+        with Image.open(io.BytesIO(data)) as decoded:
+            return decoded.convert(sample.mode)
+    return roundtrip

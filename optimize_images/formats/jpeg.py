@@ -7,9 +7,8 @@ from PIL import Image
 
 from .. import quality
 from ..errors import Skip
-from ..settings import DEFAULT_JPEG_QUALITY
-from ..transforms import flatten, has_alpha
-from .base import MARKER, MARKER_TEXT, Encoded, save_to_bytes
+from ..transforms import flatten, has_alpha, to_8bit
+from .base import MARKER, MARKER_TEXT, Encoded, choose_quality, roundtrip_with, save_to_bytes
 
 NAME = "JPEG"
 EXTENSION = ".jpg"
@@ -34,17 +33,10 @@ def prepare(image, settings):
     """JPEG stores L, RGB and CMYK; transparency goes over the background colour."""
     if has_alpha(image):
         image = flatten(image, settings.background)
+    image = to_8bit(image)
     if image.mode in ("L", "RGB", "CMYK"):
         return image
-    if image.mode in ("1", "I;16", "I", "F"):
-        return _to_8bit_gray(image)
-    return image.convert("RGB")
-
-
-def _to_8bit_gray(image):
-    if image.mode in ("I;16", "I"):
-        return image.point(lambda value: value / 256).convert("L")
-    return image.convert("L")
+    return image.convert("L" if image.mode == "1" else "RGB")
 
 
 def encode(image, job):
@@ -70,30 +62,19 @@ def _choose_quality(image, settings, source_quality):
     A JPEG source already at (or below) the quality we would choose is
     skipped: re-encoding it could only add generation loss for no gain.
     """
-    if settings.quality is not None:
-        return settings.quality, None, None
-    if settings.fast_mode:
-        choice, metric_name = quality.Choice(DEFAULT_JPEG_QUALITY, None), None
-    else:
-        plan = quality.plan_for(settings)
-        _skip_if_not_above(source_quality, plan.low)
-        tables = _qtables(image, settings.jpeg_tables)
-        choice = quality.search(image, lambda sample, level: _roundtrip(sample, level, tables), plan,
-                                ceiling=source_quality)
-        metric_name = plan.metric
-    _skip_if_not_above(source_quality, choice.quality)
-    return choice.quality, metric_name, choice.value
+    if settings.quality is None and not settings.fast_mode:
+        _skip_if_not_above(source_quality, quality.plan_for(settings).low)
+    roundtrip = roundtrip_with(NAME, qtables=_qtables(image, settings.jpeg_tables))
+    chosen = choose_quality(image, settings, roundtrip, fixed=settings.quality,
+                            ceiling=source_quality)
+    if settings.quality is None:
+        _skip_if_not_above(source_quality, chosen[0])
+    return chosen
 
 
 def _skip_if_not_above(source_quality, chosen):
     if source_quality is not None and source_quality <= chosen:
         raise Skip(f"already at quality {source_quality}, not above the {chosen} we would use")
-
-
-def _roundtrip(sample, level, tables):
-    data = save_to_bytes(sample, NAME, quality=level, qtables=tables)
-    with Image.open(io.BytesIO(data)) as decoded:
-        return decoded.convert(sample.mode)
 
 
 def _qtables(image, choice):
@@ -118,20 +99,20 @@ def estimate_quality(image):
     if not tables or 0 not in tables:
         return None
     observed = [list(tables[index]) for index in sorted(tables)[:2]]
-    best = min((_table_distance(observed, family, quality), quality)
+    best = min((_table_distance(observed, family, level), level)
                for family in (_standard_tables(), (MOZJPEG_TABLE, MOZJPEG_TABLE))
-               for quality in range(1, 101))
+               for level in range(1, 101))
     return best[1]
 
 
-def _table_distance(observed, family, quality):
+def _table_distance(observed, family, level):
     return sum(abs(value - expected)
                for table, base in zip(observed, family)
-               for value, expected in zip(table, _scaled(base, quality)))
+               for value, expected in zip(table, _scaled(base, level)))
 
 
-def _scaled(base, quality):
-    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
+def _scaled(base, level):
+    scale = 5000 // level if level < 50 else 200 - 2 * level
     return [min(255, max(1, (value * scale + 50) // 100)) for value in base]
 
 

@@ -1,41 +1,40 @@
-"""WebP: re-encode with the WebP settings; a lossless source stays lossless."""
+"""WebP: lossy at the searched quality, or lossless where that is what the source was."""
 
-from ..transforms import has_alpha
-from .base import MARKER, MARKER_TEXT, Encoded, save_to_bytes
-
-_XMP_MARKER = (
-    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
-    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
-    f'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="{MARKER_TEXT}"/>'
-    '</rdf:RDF></x:xmpmeta>').encode()
+from ..transforms import has_alpha, to_8bit
+from .base import (MARKER_XMP, Encoded, choose_quality, roundtrip_with, save_to_bytes,
+                   xmp_is_marked)
 
 NAME = "WEBP"
 EXTENSION = ".webp"
+is_marked = xmp_is_marked
 
 
 def prepare(image, settings):
+    image = to_8bit(image)
     if image.mode in ("RGB", "RGBA"):
         return image
     return image.convert("RGBA" if has_alpha(image) else "RGB")
 
 
 def encode(image, job):
+    """Lossless for -wl and lossless WebP sources; else lossy, and for graphics
+    (flat colours, text) also lossless, keeping the smaller."""
     settings = job.settings
-    lossless = settings.webp_lossless or job.lossless_source
-    data = save_to_bytes(
-        image, NAME,
-        quality=100 if lossless else settings.webp_quality,
-        lossless=lossless,
-        method=settings.webp_method,
-        icc_profile=job.icc_profile,
-        exif=job.exif,
-        xmp=_XMP_MARKER,
-    )
-    return Encoded(data, quality=None if lossless else settings.webp_quality)
+    common = {"method": settings.webp_method, "icc_profile": job.icc_profile,
+              "exif": job.exif, "xmp": MARKER_XMP}
 
+    def lossless():
+        return Encoded(save_to_bytes(image, NAME, lossless=True, quality=100, **common))
 
-def is_marked(image):
-    return MARKER.encode() in (image.info.get("xmp") or b"")
+    if settings.webp_lossless or job.lossless_source:
+        return lossless()
+    roundtrip = roundtrip_with(NAME, method=settings.webp_method)
+    level, metric, value = choose_quality(image, settings, roundtrip, fixed=settings.webp_quality)
+    lossy = Encoded(save_to_bytes(image, NAME, quality=level, **common),
+                    quality=level, metric=metric, metric_value=value)
+    if job.graphic:
+        return min(lossy, lossless(), key=lambda encoded: len(encoded.data))
+    return lossy
 
 
 def is_lossless(data):
