@@ -241,8 +241,8 @@ def _check_savings(size_before, size_after, settings):
     if settings.no_comparison:
         return
     saved = 100.0 * (size_before - size_after) / size_before
-    if saved < 0:
-        raise Skip(f"the result would be {-saved:.1f}% bigger")
+    if saved <= 0:
+        raise Skip(f"the result would not be smaller ({-saved:+.1f}%)")
     if saved < settings.min_savings:
         raise Skip(f"the result would save only {saved:.1f}% (less than "
                    f"{settings.min_savings:g}%)")

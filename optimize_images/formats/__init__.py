@@ -24,8 +24,8 @@ CONVERT_ONLY = ("TIFF", "BMP", "AVIF", "HEIF")
 LOSSLESS_SOURCES = ("PNG", "GIF", "BMP", "TIFF")
 
 # Suffixes that make discovery look at a file; its content decides what it is.
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff",
-                    ".bmp", ".avif", ".heic", ".heif", ".mpo")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".gif", ".tif",
+                    ".tiff", ".bmp", ".avif", ".heic", ".heif", ".mpo")
 
 # The Pillow feature each writer needs; None: always built in.
 _CODEC_FEATURES = {"JPEG": "jpg", "PNG": "zlib", "WEBP": "webp", "GIF": None, "AVIF": "avif"}
