@@ -77,7 +77,8 @@ def search(image, roundtrip, plan, *, ceiling=None):
     else:
         def score(quality):
             return measure(sample, roundtrip(sample, quality))
-    return bisect_quality(score, lambda value: value >= plan.target, low=low, high=high)
+    with metrics.reusing_memory():
+        return bisect_quality(score, lambda value: value >= plan.target, low=low, high=high)
 
 
 def bisection_steps(low, high):
