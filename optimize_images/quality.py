@@ -6,10 +6,12 @@ quality whose result still scores at least the target against the sample.
 """
 
 from dataclasses import dataclass
+import math
 from math import log2
 from typing import Optional
 
 from . import metrics, sampling
+from .compat import reusing_memory
 
 # Targets per metric and preset; see the README ("How the JPEG quality is
 # chosen") for how they were calibrated. For "sad" the value is relative to
@@ -23,6 +25,10 @@ PRESET_TARGETS = {
 # its search keeps a floor; "sad" keeps the classic 75-80.
 DEFAULT_RANGES = {"ssim": (50, 95), "ms-ssim": (50, 95), "sad": (75, 80)}
 CLASSIC_BASELINE_QUALITY = 95
+# The interpolation search starts here, and steps this far when one side of
+# its bracket is still unknown.
+FIRST_GUESS = 80
+UNKNOWN_STEP = 8
 
 MEASURES = {"ssim": metrics.ssim, "ms-ssim": metrics.ms_ssim, "sad": metrics.diff_ratio}
 SAMPLERS = {"tiles": sampling.tiles, "thumbnail": sampling.thumbnail}
@@ -70,15 +76,55 @@ def search(image, roundtrip, plan, *, ceiling=None):
     measure = MEASURES[plan.metric]
     high = min(plan.high, ceiling) if ceiling is not None else plan.high
     low = min(plan.low, high)
-    if plan.relative:
-        baseline = measure(sample, roundtrip(sample, CLASSIC_BASELINE_QUALITY))
-        def score(quality):
-            return measure(sample, roundtrip(sample, quality)) / baseline
+    with reusing_memory():
+        if plan.relative:  # the classic method, reproduced step for step
+            baseline = measure(sample, roundtrip(sample, CLASSIC_BASELINE_QUALITY))
+            return bisect_quality(lambda level: measure(sample, roundtrip(sample, level)) / baseline,
+                                  lambda value: value >= plan.target, low=low, high=high)
+        return interpolate_quality(lambda level: measure(sample, roundtrip(sample, level)),
+                                   plan.target, low=low, high=high)
+
+
+def interpolate_quality(score, target, *, low, high, first_guess=FIRST_GUESS):
+    """The lowest quality in [low, high] whose score reaches `target`; `high` when none does.
+
+    Like bisection it keeps a bracket (the highest quality known to fail, the
+    lowest known to pass) and returns the best quality that passed, but it
+    probes where a line through the two scores nearest the target crosses
+    it: metric curves are smooth in the quality, so this takes about four
+    encodes where bisection over 50-95 takes six or seven. A probe that
+    leaves more than two thirds of the bracket is followed by a bisection step.
+    """
+    scores = {}
+    failing, passing = low - 1, high + 1  # outside the range: not known yet
+    probe, width = min(max(first_guess, low), high), passing - failing
+    while passing - failing > 1:
+        scores[probe] = score(probe)
+        if scores[probe] >= target:
+            passing = probe
+        else:
+            failing = probe
+        halved = passing - failing <= width * 2 / 3
+        width = passing - failing
+        probe = _next_probe(scores, target, failing, passing, low, high, interpolate=halved)
+    if passing > high:
+        return Choice(high, scores[high] if high in scores else score(high))
+    return Choice(passing, scores[passing])
+
+
+def _next_probe(scores, target, failing, passing, low, high, *, interpolate):
+    """The next quality to try, strictly inside the bracket (failing, passing)."""
+    inside_low, inside_high = max(failing + 1, low), min(passing - 1, high)
+    if len(scores) == 1:  # one score: step towards the target
+        (known,) = scores
+        probe = known + (UNKNOWN_STEP if scores[known] < target else -UNKNOWN_STEP)
+    elif interpolate:
+        (q0, s0), (q1, s1) = sorted(scores.items(), key=lambda item: abs(item[1] - target))[:2]
+        probe = (math.ceil(q0 + (target - s0) * (q1 - q0) / (s1 - s0)) if s1 != s0
+                 else (failing + passing) // 2)
     else:
-        def score(quality):
-            return measure(sample, roundtrip(sample, quality))
-    with metrics.reusing_memory():
-        return bisect_quality(score, lambda value: value >= plan.target, low=low, high=high)
+        probe = (failing + passing) // 2
+    return min(max(probe, inside_low), inside_high)
 
 
 def bisection_steps(low, high):

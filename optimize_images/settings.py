@@ -8,7 +8,7 @@ validation lives in `__post_init__`, so the CLI and the Python API share it.
 from dataclasses import dataclass, field, fields
 from typing import Optional, Tuple
 
-JPEG_TABLES = ("auto", "standard", "mozjpeg")
+JPEG_TABLES = ("auto", "standard", "mozjpeg", "mozjpeg3")  # mozjpeg3: 2.2.0's name
 METRICS = ("ssim", "ms-ssim", "sad")
 SAMPLERS = ("tiles", "thumbnail")
 PRESETS = ("low", "medium", "high", "veryhigh")
@@ -127,7 +127,7 @@ class Settings:
         type=int, metavar="Q")
     jpeg_tables: str = option(
         "auto", "-jt", "--jpeg-tables",
-        help="JPEG quantization tables: 'standard' (libjpeg's), 'mozjpeg' "
+        help="JPEG quantization tables: 'standard' (libjpeg's), 'mozjpeg' or 'mozjpeg3' "
              "(mozjpeg's default table 3) or 'auto' (currently: standard)",
         choices=JPEG_TABLES)
 

@@ -78,7 +78,7 @@ def _skip_if_not_above(source_quality, chosen):
 
 
 def _qtables(image, choice):
-    if choice != "mozjpeg":
+    if choice not in ("mozjpeg", "mozjpeg3"):
         return None
     components = 1 if image.mode == "L" else 2
     return [MOZJPEG_TABLE] * components
