@@ -13,12 +13,13 @@ from typing import Optional
 from . import metrics, sampling
 from .compat import reusing_memory
 
-# Targets per metric and preset; see the README ("How the JPEG quality is
-# chosen") for how they were calibrated. For "sad" the value is relative to
-# the sample's quality-95 encoding, as in optimize-images 2.x.
+# Targets per metric and preset, calibrated with butteraugli on our photo
+# corpus (benchmarks/calibrate_presets.py; the README has the table). For
+# "sad" the value is relative to the sample's quality-95 encoding, as in
+# optimize-images 2.x.
 PRESET_TARGETS = {
-    "ssim": {"low": 0.96, "medium": 0.975, "high": 0.985, "veryhigh": 0.993},
-    "ms-ssim": {"low": 0.97, "medium": 0.98, "high": 0.988, "veryhigh": 0.995},
+    "ssim": {"low": 0.97, "medium": 0.98, "high": 0.99, "veryhigh": 0.995},
+    "ms-ssim": {"low": 0.995, "medium": 0.997, "high": 0.998, "veryhigh": 0.999},
     "sad": {"low": 0.988, "medium": 0.992, "high": 0.995, "veryhigh": 0.998},
 }
 # Default quality ranges: SSIM is nearly blind to blocking in flat areas, so
