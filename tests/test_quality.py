@@ -1,4 +1,14 @@
-from optimize_images.quality import bisect_quality, bisection_steps
+import io
+import math
+
+import pytest
+from PIL import Image
+
+from optimize_images import metrics, quality, sampling
+from optimize_images.quality import bisect_quality, bisection_steps, interpolate_quality, plan_for
+from optimize_images.settings import Settings
+
+from helpers import photo
 
 
 def test_classic_step_count():
@@ -23,3 +33,85 @@ def test_falls_back_to_high_when_nothing_passes():
     choice = bisect_quality(lambda q: q, lambda value: False, low=75, high=80)
     assert choice.quality == 80
     assert choice.value == 80
+
+CURVES = {
+    "smooth": lambda q: 1 - 0.5 * math.exp(-q / 20),
+    "linear": lambda q: 0.9 + q * 0.001,
+    "step": lambda q: 0.99 if q >= 73 else 0.9,
+}
+
+
+@pytest.mark.parametrize("curve", sorted(CURVES))
+@pytest.mark.parametrize("target", [0.9, 0.95, 0.97, 0.975, 0.99, 0.999])
+def test_interpolation_finds_the_lowest_passing_quality(curve, target):
+    function = CURVES[curve]
+    tried = []
+
+    def score(level):
+        tried.append(level)
+        return function(level)
+
+    choice = interpolate_quality(score, target, low=50, high=95)
+    passing = [level for level in range(50, 96) if function(level) >= target]
+    assert choice.quality == (min(passing) if passing else 95)
+    assert len(tried) <= 7  # bisection over 50-95 would take 6 or 7
+
+
+def test_plans_follow_metric_preset_and_overrides():
+    assert plan_for(Settings()) == quality.Plan("ssim", 0.98, 50, 95, "tiles")
+    classic = plan_for(Settings(metric="sad", sample="thumbnail"))
+    assert (classic.low, classic.high, classic.target, classic.relative) == (75, 80, 0.992, True)
+    custom = plan_for(Settings(metric="ms-ssim", preset="high", min_quality=30, max_quality=90))
+    assert (custom.target, custom.low, custom.high) == (0.998, 30, 90)
+    assert plan_for(Settings(target=0.95)).target == 0.95
+
+
+def jpeg_roundtrip(sample, level):
+    buffer = io.BytesIO()
+    sample.save(buffer, "JPEG", quality=level)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert(sample.mode)
+
+
+def test_sad_thumbnail_reproduces_the_classic_method():
+    """optimize-images 2.x: 400×400 sample, SAD relative to q95, accept at 0.992, bisect 75-80."""
+    image = photo((900, 600), seed=5)
+    sample = image.resize((400, 400), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    baseline = metrics.diff_ratio(sample, jpeg_roundtrip(sample, 95))
+    low, high, expected = 75, 80, None
+    for _ in range(3):  # int(log2(80 - 75)) + 1 steps, keeping the best that passed
+        middle = (low + high) // 2
+        if metrics.diff_ratio(sample, jpeg_roundtrip(sample, middle)) / baseline >= 0.992:
+            expected, high = middle, middle
+        else:
+            low = middle
+    plan = plan_for(Settings(metric="sad", sample="thumbnail"))
+    assert quality.search(image, jpeg_roundtrip, plan).quality == (expected or 80)
+
+
+def test_the_source_quality_caps_the_search():
+    image = photo((300, 200))
+    plan = plan_for(Settings(target=0.99999))
+    assert quality.search(image, jpeg_roundtrip, plan, ceiling=70).quality == 70
+
+
+def test_tiles_are_spread_on_the_block_grid():
+    image = photo((1000, 700))
+    mosaic = sampling.tiles(image)
+    assert mosaic.size == (448, 448)
+    starts = sampling._starts(1000, 112, 4)
+    assert all(start % 16 == 0 for start in starts)
+    assert starts == sorted(starts) and starts[0] < 250 and starts[-1] > 700
+    first_tile = image.crop((starts[0], sampling._starts(700, 112, 4)[0],
+                             starts[0] + 112, sampling._starts(700, 112, 4)[0] + 112))
+    assert mosaic.crop((0, 0, 112, 112)).tobytes() == first_tile.tobytes()
+
+
+def test_an_image_no_bigger_than_the_mosaic_is_its_own_sample():
+    image = photo((400, 300))
+    assert sampling.tiles(image) is image
+
+
+def test_a_thin_image_still_gives_a_full_sample():
+    image = photo((3000, 100))
+    mosaic = sampling.tiles(image)
+    assert mosaic.size == (448, 400)
