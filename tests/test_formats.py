@@ -203,3 +203,16 @@ def test_corpus_graphics_and_metadata_round_trip(corpus_dir, tmp_path):
     assert names["iss634.apng"].status == SKIPPED
     assert names["newtonscradle.gif"].status in (OPTIMIZED, SKIPPED)
     assert outcome.summary.failed <= 1  # metadata/corrupted.jpg may fail, nothing else
+
+
+def test_heif_converts_with_the_optional_plugin(tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    path = tmp_path / "phone.heic"
+    photo((96, 64)).save(path, "HEIF", quality=90)
+    original = path.read_bytes()
+    assert optimize(str(path)).results[0].status == SKIPPED  # never rewritten in place
+    result = optimize(str(path), convert_all=True, no_comparison=True).results[0]
+    assert result.status == OPTIMIZED and result.format == "HEIF->JPEG"
+    assert opened(tmp_path / "phone.jpg").size == (96, 64)
+    assert path.read_bytes() == original
