@@ -47,6 +47,8 @@ def optimize_file(path, settings, *, root=None):
 def _optimize(path, settings, root, facts):
     before, data = _read(path)
     facts["size_before"] = before.st_size
+    if settings.conversion_target is None and not settings.output_dir and settings.writes_files:
+        _refuse_read_only(before)  # before any work: nothing could be written anyway
     try:
         return _optimize_bytes(path, data, before, settings, root, facts)
     except Skip:

@@ -48,7 +48,7 @@ def encode(image, job):
         quality=choice_quality,
         optimize=True,
         progressive=job.source_size > PROGRESSIVE_ABOVE,
-        qtables=_qtables(image, settings.jpeg_tables),
+        qtables=_qtables(image, settings),
         icc_profile=job.icc_profile,
         exif=job.exif,
         dpi=job.dpi,
@@ -64,7 +64,7 @@ def _choose_quality(image, settings, source_quality):
     """
     if settings.quality is None and not settings.fast_mode:
         _skip_if_not_above(source_quality, quality.plan_for(settings).low)
-    roundtrip = roundtrip_with(NAME, qtables=_qtables(image, settings.jpeg_tables))
+    roundtrip = roundtrip_with(NAME, qtables=_qtables(image, settings))
     chosen = choose_quality(image, settings, roundtrip, fixed=settings.quality,
                             ceiling=source_quality)
     if settings.quality is None:
@@ -77,7 +77,17 @@ def _skip_if_not_above(source_quality, chosen):
         raise Skip(f"already at quality {source_quality}, not above the {chosen} we would use")
 
 
-def _qtables(image, choice):
+def _qtables(image, settings):
+    """mozjpeg's table, or None for libjpeg's standard tables.
+
+    "auto" picks what measured smaller on our photo corpus: with the classic
+    SAD search (a fixed 75-80 range, as in 2.2.0) mozjpeg's table saved 33.8%
+    against 30.1%; with an SSIM target the standard tables saved 31.4% against
+    25.1%, since mozjpeg's table needs a higher quality to reach the target.
+    """
+    choice = settings.jpeg_tables
+    if choice == "auto":
+        choice = "mozjpeg" if settings.metric == "sad" else "standard"
     if choice not in ("mozjpeg", "mozjpeg3"):
         return None
     components = 1 if image.mode == "L" else 2
