@@ -8,6 +8,7 @@ from PIL import Image
 
 from .. import __version__, quality
 from ..settings import DEFAULT_LOSSY_QUALITY, Settings
+from ..transforms import has_alpha, to_8bit
 
 # Every file we write carries this text (a JPEG comment, a PNG tEXt chunk, WebP
 # XMP), so later runs can skip it instead of re-encoding it night after night.
@@ -47,6 +48,14 @@ def save_to_bytes(image, format_name, **params):
     buffer = io.BytesIO()
     image.save(buffer, format_name, **{k: v for k, v in params.items() if v is not None})
     return buffer.getvalue()
+
+
+def rgb_or_rgba(image, settings):
+    """`prepare` for formats that store RGB and RGBA: alpha kept, 16 bits scaled."""
+    image = to_8bit(image)
+    if image.mode in ("RGB", "RGBA"):
+        return image
+    return image.convert("RGBA" if has_alpha(image) else "RGB")
 
 
 def xmp_is_marked(image):

@@ -1,19 +1,12 @@
 """WebP: lossy at the searched quality, or lossless where that is what the source was."""
 
-from ..transforms import has_alpha, to_8bit
-from .base import (MARKER_XMP, Encoded, choose_quality, roundtrip_with, save_to_bytes,
-                   xmp_is_marked)
+from .base import (MARKER_XMP, Encoded, choose_quality, rgb_or_rgba, roundtrip_with,
+                   save_to_bytes, xmp_is_marked)
 
 NAME = "WEBP"
 EXTENSION = ".webp"
 is_marked = xmp_is_marked
-
-
-def prepare(image, settings):
-    image = to_8bit(image)
-    if image.mode in ("RGB", "RGBA"):
-        return image
-    return image.convert("RGBA" if has_alpha(image) else "RGB")
+prepare = rgb_or_rgba
 
 
 def encode(image, job):
