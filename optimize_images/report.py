@@ -81,6 +81,7 @@ class Reporter:
     def finish(self, summary):
         if self.show_bar:
             self._clear_bar()
+            self.show_bar = False  # the summary replaces the bar
         if not self.settings.quiet:
             self._print(describe_summary(summary, dry_run=self.settings.dry_run))
 

@@ -47,6 +47,7 @@ def test_plain_output_when_not_a_terminal():
 def test_progress_bar_on_a_terminal():
     text = run_reporter(Settings(only_progress=True), is_terminal=True)
     assert "\r[" in text and "3/3" in text
+    assert "\r[" not in text[text.index("3 files"):]  # no bar drawn again after the summary
     assert describe(DONE) not in text and describe(BROKEN) in text  # failures always shown
 
 
