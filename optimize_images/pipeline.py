@@ -70,16 +70,13 @@ def _optimize_bytes(path, data, before, settings, root, facts):
     if marked and target_format == source.format:
         raise Skip(ALREADY_OPTIMIZED)
     handler = formats.handler_for(target_format)
-    if animated:
-        encoded = handler.encode_animation(source, _job(source, data, before.st_size,
-                                                        target_format, source, settings))
-        size = source.size
+    if animated:  # every frame as it is: no transforms (_check_supported made sure)
+        image = source
     else:
         image = handler.prepare(_transform(source, target_format, settings), settings)
-        encoded = handler.encode(image, _job(source, data, before.st_size, target_format,
-                                             image, settings))
-        size = image.size
-    formats.decode_check(encoded.data, size)
+    job = _job(source, data, before.st_size, target_format, image, settings)
+    encoded = handler.encode_animation(image, job) if animated else handler.encode(image, job)
+    formats.decode_check(encoded.data, image.size)
 
     converted = target_format != source.format
     label = f"{source.format}->{target_format}" if converted else source.format
