@@ -229,7 +229,11 @@ def _job(source, data, size, target_format, image, settings):
         exif=exif,
         dpi=source.info.get("dpi"),
         lossless_source=lossless_webp and target_format == "WEBP",
-        source_quality=jpeg.estimate_quality(source) if same_jpeg and not settings.force else None,
+        # A JPEG already at or below the quality we would choose is left alone,
+        # unless its pixels are to change anyway (resizing, grayscale...).
+        source_quality=(jpeg.estimate_quality(source)
+                        if same_jpeg and not settings.force and not _changes_pixels(settings)
+                        else None),
         graphic=(target_format == "WEBP"
                  and (source.format in formats.LOSSLESS_SOURCES or lossless_webp)
                  and not transforms.looks_photographic(image)),

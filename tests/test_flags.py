@@ -1,0 +1,143 @@
+"""The command-line flags not covered elsewhere, through main(argv, stdout, stderr)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from optimize_images import __version__
+
+from helpers import opened, photo, run_cli, write
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def big_photo_png(path):
+    return write(path, photo((700, 500), seed=3), compress_level=0)  # ~1 MB, many colours
+
+
+def test_force_delete_removes_only_verified_conversions(tmp_path):
+    converted = big_photo_png(tmp_path / "shot.png")
+    graphic = write(tmp_path / "logo.png", Image.new("RGB", (64, 64), "red"), compress_level=0)
+    run = run_cli("-cb", "-fd", tmp_path)
+    assert run.code == 0, run.out
+    assert not converted.exists() and opened(tmp_path / "shot.jpg").format == "JPEG"
+    assert graphic.exists() and not (tmp_path / "logo.jpg").exists()  # optimized, not converted
+
+
+def test_force_delete_keeps_the_source_when_the_target_name_is_taken(tmp_path):
+    source = big_photo_png(tmp_path / "shot.png")
+    taken = tmp_path / "shot.jpg"
+    taken.write_bytes(b"someone else's file")
+    run = run_cli("-ca", "-fd", tmp_path)
+    assert "already exists" in run.out
+    assert source.exists() and taken.read_bytes() == b"someone else's file"
+
+
+def test_force_delete_never_deletes_when_the_written_file_does_not_decode(tmp_path, monkeypatch):
+    from optimize_images import pipeline
+    source = big_photo_png(tmp_path / "shot.png")
+
+    def broken_check(path):
+        raise OSError("cannot decode")
+
+    monkeypatch.setattr(pipeline, "_delete_source_after_check",
+                        lambda path, output: broken_check(output))
+    run = run_cli("-ca", "-fd", tmp_path)
+    assert run.code == 1 and source.exists()
+
+
+def test_grayscale(tmp_path):
+    path = write(tmp_path / "a.jpg", photo(), quality=95)
+    run_cli("-g", "-nc", path)
+    assert opened(path).mode == "L"
+
+
+def test_reduce_colors_keeps_transparency_and_the_colour_limit(tmp_path):
+    image = photo((96, 96)).convert("RGBA")
+    image.putalpha(Image.linear_gradient("L").resize((96, 96)))
+    path = write(tmp_path / "a.png", image)
+    run_cli("-rc", "-mc", "16", "-nc", path)
+    result = opened(path)
+    assert result.mode == "P" and len(result.getcolors(256)) <= 16
+    assert result.convert("RGBA").getchannel("A").getextrema()[0] < 50  # still transparent
+
+
+@pytest.mark.parametrize("flag", [["-hbg", "#f00"], ["-hbg", "ff0000"], ["-bg", "255", "0", "0"]])
+def test_background_colour_for_remove_transparency(tmp_path, flag):
+    image = Image.new("RGBA", (32, 32), (0, 0, 255, 0))
+    path = write(tmp_path / "a.png", image)
+    run_cli("-rt", "-nc", *flag, path)
+    assert opened(path).convert("RGB").getpixel((5, 5)) == (255, 0, 0)
+
+
+def test_fast_mode_uses_quality_80(tmp_path):
+    path = write(tmp_path / "a.jpg", photo(), quality=98)
+    run = run_cli("-fm", path)
+    assert " q80" in run.out
+
+
+def test_max_width_and_height(tmp_path):
+    path = write(tmp_path / "a.jpg", photo((400, 200)), quality=95)
+    run_cli("-mw", "100", "-nc", path)
+    assert opened(path).size == (100, 50)
+    run_cli("-mh", "20", "-nc", "--force", path)  # --force: the first run marked it
+    assert opened(path).size == (40, 20)
+
+
+def test_webp_flags(tmp_path):
+    lossy = write(tmp_path / "a.webp", photo(), quality=100, method=0)
+    run = run_cli("-wq", "50", "-wm", "0", "-nc", lossy)
+    assert " q50" in run.out
+    lossless = write(tmp_path / "b.webp", photo((64, 64)), quality=100)
+    before = opened(lossless).convert("RGB").tobytes()
+    run_cli("-wl", "-nc", lossless)
+    assert opened(lossless).convert("RGB").tobytes() == before
+
+
+def test_mozjpeg_tables(tmp_path):
+    standard = write(tmp_path / "s.jpg", photo(), quality=98)
+    mozjpeg = write(tmp_path / "m.jpg", photo(), quality=98)
+    run_cli("-q", "80", "-jt", "standard", standard)
+    run_cli("-q", "80", "-jt", "mozjpeg3", mozjpeg)
+    assert opened(mozjpeg).quantization[0][:4] == [6, 6, 6, 7]  # Robidoux's table at q80
+    assert opened(standard).quantization[0][:4] != [6, 6, 6, 7]
+
+
+def test_supported_version_and_info(tmp_path):
+    assert "Optimized in place: JPEG" in run_cli("-s").out
+    version = run_cli("-v")
+    assert version.code == 0 and __version__ in version.out
+    path = write(tmp_path / "a.jpg", photo(), quality=90)
+    info = run_cli("-i", path)
+    assert info.code == 0 and "320x240" in info.out and "JPEG" in info.out
+    (tmp_path / "bad.jpg").write_text("text")
+    bad = run_cli("-i", tmp_path / "bad.jpg")
+    assert bad.code == 1 and len(bad.err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["-q", "0"], "-q/--quality"), (["-q", "101"], "-q/--quality"), (["-q", "abc"], "-q/--quality"),
+    (["-mc", "1"], "-mc/--max-colors"), (["-wm", "7"], "-wm/--webp-method"),
+    (["-jobs", "-1"], "-jobs/--jobs"), (["-bg", "300", "0", "0"], "-bg/--background"),
+    (["-hbg", "xyz"], "-hbg/--hex-background"), (["--metric", "psnr"], "--metric"),
+    (["--target", "2"], "--target"), (["--min-quality", "90", "--max-quality", "80"], "--min-quality"),
+    (["--bogus"], "--bogus"),
+])
+def test_invalid_values_exit_2_with_one_line_naming_the_option(tmp_path, argv, flag):
+    run = run_cli(*argv, tmp_path)
+    assert run.code == 2
+    assert len(run.err.splitlines()) == 1 and flag in run.err
+
+
+def test_no_path_is_a_usage_error():
+    run = run_cli()
+    assert run.code == 2 and "give at least one file or folder" in run.err
+
+
+def test_module_entry_point():
+    done = subprocess.run([sys.executable, "-m", "optimize_images", "--version"],
+                          capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert done.returncode == 0 and __version__ in done.stdout
