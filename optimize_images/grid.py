@@ -1,0 +1,243 @@
+"""Figures drawn with Pillow: labelled grids of tiles, placeholders, legend bars, outlines.
+
+The grid follows ImageMagick's montage: tiles centred in equal cells, labels
+centred under them, a title at twice the label size, rows = ⌊√n⌋ and
+columns = ⌈n / rows⌉. Keep labels ASCII: without FreeType, Pillow's only
+font is a fixed bitmap one that draws little else.
+"""
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from .compat import Resampling, Transpose
+
+LABEL_SIZE = 14  # px
+SPACING = 8  # px between cells and around the grid
+THICKNESS = 16  # px of a legend bar's colour strip
+TICK = 4  # px
+WHITE = (255, 255, 255)
+INK = (32, 32, 32)
+PLACEHOLDER_FILL = (224, 224, 224)
+PLACEHOLDER_LINES = (192, 192, 192)
+OUTLINE = (255, 0, 0)
+
+
+@lru_cache(maxsize=8)
+def font(size=LABEL_SIZE):
+    """Pillow's default font at `size` px, or its fixed bitmap font where it cannot scale.
+
+    The default font scales from Pillow 10.1 on, and only where Pillow has
+    FreeType; elsewhere the bitmap font (about 11 px) is what there is.
+    """
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, ImportError, OSError):  # Pillow < 10.1; no FreeType
+        return ImageFont.load_default()
+
+
+def text_width(text, text_font):
+    return text_font.getbbox(text)[2]
+
+
+def line_height(text_font):
+    """The height of one line of text, with a little air below it."""
+    return text_font.getbbox("Ag")[3] + 2
+
+
+def format_value(value):
+    """A number for a legend or a label: three significant digits."""
+    if value == 0 or not math.isfinite(value) or abs(value) < 1e-3:
+        return f"{value:.2g}"
+    digits = max(0, 2 - math.floor(math.log10(abs(value))))
+    return f"{value:.{digits}f}"
+
+
+# Grids ---------------------------------------------------------------------------
+
+def grid_shape(count, columns=None):
+    """(columns, rows) for `count` tiles: montage's choice unless `columns` is given."""
+    if columns is None:
+        rows = max(1, math.isqrt(count))
+        return math.ceil(count / rows), rows
+    return columns, max(1, math.ceil(count / columns))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything of a grid goes. Cells are cell_width × (tile_height + label_height)."""
+    columns: int
+    rows: int
+    cell_width: int
+    tile_height: int
+    label_height: int
+    title_height: int
+    spacing: int = SPACING
+
+    @property
+    def size(self):
+        width = self.columns * (self.cell_width + self.spacing) + self.spacing
+        height = (self.title_height + self.spacing
+                  + self.rows * (self.tile_height + self.label_height + self.spacing))
+        return width, height
+
+    def cell_origin(self, index):
+        """The top-left corner of cell `index`, counted along rows."""
+        row, column = divmod(index, self.columns)
+        return (self.spacing + column * (self.cell_width + self.spacing),
+                self.title_height + self.spacing
+                + row * (self.tile_height + self.label_height + self.spacing))
+
+    def tile_box(self, index, tile_size):
+        """A tile of this size, centred in its cell's tile area."""
+        left, top = self.cell_origin(index)
+        width, height = tile_size
+        left += (self.cell_width - width) // 2
+        top += (self.tile_height - height) // 2
+        return left, top, left + width, top + height
+
+    def label_box(self, index):
+        left, top = self.cell_origin(index)
+        top += self.tile_height
+        return left, top, left + self.cell_width, top + self.label_height
+
+
+def layout(tile_sizes, labels, *, title=None, columns=None, font_size=LABEL_SIZE):
+    """The Layout of a montage of tiles of these sizes with these labels ("\\n" between lines)."""
+    label_font, title_font = font(font_size), font(2 * font_size)
+    lines = [line for label in labels for line in label.split("\n")]
+    line_count = max((label.count("\n") + 1 for label in labels), default=0)
+    columns, rows = grid_shape(len(tile_sizes), columns)
+    return Layout(
+        columns=columns, rows=rows,
+        cell_width=max([width for width, _ in tile_sizes]
+                       + [text_width(line, label_font) for line in lines]),
+        tile_height=max(height for _, height in tile_sizes),
+        label_height=line_count * line_height(label_font) + (TICK if line_count else 0),
+        title_height=line_height(title_font) if title else 0)
+
+
+def montage(tiles, labels, *, title=None, columns=None, font_size=LABEL_SIZE):
+    """Tiles in a grid, each labelled below, in the order given, under an optional title."""
+    if len(tiles) != len(labels) or not tiles:
+        raise ValueError(f"need one label per tile and at least one tile; got {len(tiles)} "
+                         f"tiles and {len(labels)} labels")
+    geometry = layout([tile.size for tile in tiles], labels, title=title, columns=columns,
+                      font_size=font_size)
+    canvas = Image.new("RGB", geometry.size, WHITE)
+    draw = ImageDraw.Draw(canvas)
+    if title:
+        _centred_lines(draw, [title], (0, SPACING // 2, canvas.width, geometry.title_height),
+                       font(2 * font_size))
+    for index, (tile, label) in enumerate(zip(tiles, labels)):
+        canvas.paste(tile.convert("RGB"), geometry.tile_box(index, tile.size)[:2])
+        left, top, right, bottom = geometry.label_box(index)
+        _centred_lines(draw, label.split("\n"), (left, top + TICK, right, bottom), font(font_size))
+    return canvas
+
+
+def _centred_lines(draw, lines, box, text_font):
+    left, top, right, _ = box
+    for line in lines:
+        draw.text((left + (right - left - text_width(line, text_font)) // 2, top), line,
+                  fill=INK, font=text_font)
+        top += line_height(text_font)
+
+
+def placeholder(size, text="missing", *, font_size=LABEL_SIZE):
+    """A grey tile with a cross and a short text: where a variant could not be made."""
+    tile = Image.new("RGB", size, PLACEHOLDER_FILL)
+    draw = ImageDraw.Draw(tile)
+    width, height = size
+    draw.line((0, 0, width - 1, height - 1), fill=PLACEHOLDER_LINES, width=2)
+    draw.line((0, height - 1, width - 1, 0), fill=PLACEHOLDER_LINES, width=2)
+    text_font = font(font_size)
+    lines = text.split("\n")
+    top = (height - len(lines) * line_height(text_font)) // 2
+    _centred_lines(draw, lines, (0, top, width, height), text_font)
+    return tile
+
+
+# Legends, outlines, zoom ---------------------------------------------------------
+
+def legend_bar(colours, low, high, *, length, vertical=False, font_size=LABEL_SIZE):
+    """A colour scale from `low` to `high` with labelled ticks, `length` px long.
+
+    `colours` is the scale, low to high, as RGB triples. Horizontal bars put
+    their labels below; vertical ones run upwards with labels on the right.
+    """
+    text_font = font(font_size)
+    strip = Image.frombytes("RGB", (len(colours), 1), bytes(c for rgb in colours for c in rgb))
+    ticks = _ticks(low, high, length, text_font)
+    if vertical:
+        strip = strip.transpose(Transpose.ROTATE_90)
+        bar = strip.resize((THICKNESS, length), Resampling.BILINEAR)
+        width = THICKNESS + TICK + 2 + max(text_width(text, text_font) for _, text in ticks)
+        legend = Image.new("RGB", (width, length), WHITE)
+        legend.paste(bar, (0, 0))
+        draw = ImageDraw.Draw(legend)
+        for position, text in ticks:
+            y = length - 1 - position
+            draw.line((THICKNESS, y, THICKNESS + TICK, y), fill=INK)
+            text_top = min(max(0, y - line_height(text_font) // 2),
+                           length - line_height(text_font))
+            draw.text((THICKNESS + TICK + 2, text_top), text, fill=INK, font=text_font)
+        return legend
+    bar = strip.resize((length, THICKNESS), Resampling.BILINEAR)
+    legend = Image.new("RGB", (length, THICKNESS + TICK + line_height(text_font)), WHITE)
+    legend.paste(bar, (0, 0))
+    draw = ImageDraw.Draw(legend)
+    for position, text in ticks:
+        draw.line((position, THICKNESS, position, THICKNESS + TICK), fill=INK)
+        text_left = min(max(0, position - text_width(text, text_font) // 2),
+                        length - text_width(text, text_font))
+        draw.text((text_left, THICKNESS + TICK), text, fill=INK, font=text_font)
+    return legend
+
+
+def _ticks(low, high, length, text_font):
+    """(position in px, text) at low, middle and high; only the ends where space is short."""
+    values = (low, (low + high) / 2, high)
+    ticks = [(round((value - low) / (high - low) * (length - 1)), format_value(value))
+             for value in values]
+    room = sum(text_width(text, text_font) for _, text in ticks) + 4 * TICK
+    return ticks if room <= length else [ticks[0], ticks[-1]]
+
+
+def attach(image, legend, side, *, gap=SPACING):
+    """The image at (0, 0) with a legend below it or right of it, on white."""
+    if side == "below":
+        size = (max(image.width, legend.width), image.height + gap + legend.height)
+        at = (0, image.height + gap)
+    elif side == "right":
+        size = (image.width + gap + legend.width, max(image.height, legend.height))
+        at = (image.width + gap, 0)
+    else:
+        raise ValueError(f"side must be 'below' or 'right', not {side!r}")
+    canvas = Image.new("RGB", size, WHITE)
+    canvas.paste(image.convert("RGB"), (0, 0))
+    canvas.paste(legend, at)
+    return canvas
+
+
+def outlined(image, box, *, colour=OUTLINE, width=3):
+    """A copy of the image with a frame drawn just outside `box` (left, top, right, bottom).
+
+    The pixels inside the box stay as they were; the frame is cut where it
+    would leave the image.
+    """
+    left, top, right, bottom = box
+    framed = image.convert("RGB")
+    ImageDraw.Draw(framed).rectangle(
+        (left - width, top - width, right + width - 1, bottom + width - 1),
+        outline=colour, width=width)
+    return framed
+
+
+def zoomed(image, factor):
+    """The image `factor` times larger, each pixel a block (nearest neighbour)."""
+    if factor == 1:
+        return image
+    return image.resize((image.width * factor, image.height * factor), Resampling.NEAREST)

@@ -1,0 +1,176 @@
+"""Grids, placeholders, legends, outlines and the font fallback."""
+
+import pytest
+from PIL import Image, ImageFont
+
+from optimize_images import grid
+
+COLOURS = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (200, 200, 30), (30, 200, 200)]
+
+
+def tiles(count, size=(40, 30)):
+    return [Image.new("RGB", size, COLOURS[index % len(COLOURS)]) for index in range(count)]
+
+
+@pytest.mark.parametrize("count, shape", [
+    (1, (1, 1)), (2, (2, 1)), (3, (3, 1)), (4, (2, 2)), (5, (3, 2)), (6, (3, 2)),
+    (9, (3, 3)), (10, (4, 3)),
+])
+def test_grid_shape_follows_montage(count, shape):
+    assert grid.grid_shape(count) == shape
+
+
+def test_grid_shape_with_columns():
+    assert grid.grid_shape(5, columns=2) == (2, 3)
+
+
+def test_layout_geometry():
+    labels = ["one", "two\nlines", "three", "four", "five"]
+    geometry = grid.layout([(40, 30)] * 5, labels, title="Title")
+    assert (geometry.columns, geometry.rows) == (3, 2)
+    width, height = geometry.size
+    assert width == 3 * (geometry.cell_width + grid.SPACING) + grid.SPACING
+    assert height == (geometry.title_height + grid.SPACING
+                      + 2 * (geometry.tile_height + geometry.label_height + grid.SPACING))
+    assert geometry.title_height > 0 and geometry.tile_height == 30
+    boxes = [geometry.tile_box(index, (40, 30)) for index in range(5)]
+    for index, box in enumerate(boxes):
+        label = geometry.label_box(index)
+        assert 0 <= box[0] and box[2] <= width and box[3] <= height
+        assert label[1] == box[3] and label[3] <= height  # the label right under its tile
+        cell_left = geometry.cell_origin(index)[0]
+        assert box[0] - cell_left == cell_left + geometry.cell_width - box[2]  # centred
+    for first in range(5):
+        for second in range(first + 1, 5):
+            a, b = boxes[first], boxes[second]
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+    assert boxes[1][1] == boxes[0][1] and boxes[3][1] > boxes[0][1]  # along rows
+
+
+def test_layout_makes_room_for_long_labels():
+    geometry = grid.layout([(10, 10)], ["a label much wider than the tile"])
+    assert geometry.cell_width > 10
+
+
+def test_montage_puts_tiles_in_order():
+    labels = [f"tile {index}" for index in range(5)]
+    picture = grid.montage(tiles(5), labels, title="A title")
+    geometry = grid.layout([(40, 30)] * 5, labels, title="A title")
+    assert picture.size == geometry.size
+    for index in range(5):
+        left, top, right, bottom = geometry.tile_box(index, (40, 30))
+        assert picture.getpixel(((left + right) // 2, (top + bottom) // 2)) == COLOURS[index]
+        label = picture.crop(geometry.label_box(index)).convert("L")
+        assert label.getextrema()[0] < 128  # some ink
+
+
+def test_montage_centres_smaller_tiles():
+    small = Image.new("RGB", (20, 10), (1, 2, 3))
+    picture = grid.montage([tiles(1)[0], small], ["big", "small"])
+    geometry = grid.layout([(40, 30), (20, 10)], ["big", "small"])
+    left, top, right, bottom = geometry.tile_box(1, small.size)
+    assert picture.getpixel((left, top)) == (1, 2, 3)
+    assert picture.getpixel((left - 1, top)) == grid.WHITE
+
+
+def test_montage_needs_a_label_per_tile():
+    with pytest.raises(ValueError, match="one label per tile"):
+        grid.montage(tiles(2), ["only one"])
+
+
+def test_placeholder():
+    tile = grid.placeholder((60, 40), "missing")
+    assert tile.size == (60, 40) and tile.mode == "RGB"
+    assert tile.getpixel((59, 20)) == grid.PLACEHOLDER_FILL
+    assert len(tile.getcolors()) > 2  # a cross and a text on the fill
+
+
+SCALE = [(value, 0, 255 - value) for value in range(256)]
+
+
+def near(colour, expected, steps=3):
+    """Equal within a few steps of the scale: the strip is resampled to its length."""
+    return all(abs(a - b) <= steps for a, b in zip(colour, expected))
+
+
+def test_horizontal_legend_bar():
+    bar = grid.legend_bar(SCALE, 0.0, 0.25, length=200)
+    assert bar.width == 200 and bar.height > grid.THICKNESS
+    assert near(bar.getpixel((0, 2)), SCALE[0])
+    assert near(bar.getpixel((199, 2)), SCALE[-1])
+    assert bar.crop((0, grid.THICKNESS, 200, bar.height)).convert("L").getextrema()[0] < 128
+
+
+def test_vertical_legend_bar_runs_upwards():
+    bar = grid.legend_bar(SCALE, 0.0, 1.0, length=120, vertical=True)
+    assert bar.height == 120 and bar.width > grid.THICKNESS
+    assert near(bar.getpixel((2, 119)), SCALE[0])
+    assert near(bar.getpixel((2, 0)), SCALE[-1])
+
+
+def test_a_short_legend_keeps_only_the_end_ticks():
+    text_font = grid.font()
+    assert len(grid._ticks(0.0, 0.123, 400, text_font)) == 3
+    assert len(grid._ticks(0.0, 0.123, 30, text_font)) == 2
+
+
+@pytest.mark.parametrize("side", ["below", "right"])
+def test_attach_keeps_the_image_at_the_origin(side):
+    image = tiles(1, (50, 40))[0]
+    legend = Image.new("RGB", (30, 20), (0, 0, 0))
+    joined = grid.attach(image, legend, side)
+    assert joined.crop((0, 0, 50, 40)).tobytes() == image.tobytes()
+    if side == "below":
+        assert joined.size == (50, 40 + grid.SPACING + 20)
+    else:
+        assert joined.size == (50 + grid.SPACING + 30, 40)
+
+
+def test_attach_refuses_other_sides():
+    with pytest.raises(ValueError, match="side"):
+        grid.attach(tiles(1)[0], tiles(1)[0], "above")
+
+
+def test_outline_frames_the_box_without_covering_it():
+    image = Image.new("RGB", (100, 80), (10, 10, 10))
+    framed = grid.outlined(image, (20, 20, 60, 50), width=3)
+    assert framed.crop((20, 20, 60, 50)).getcolors() == [(40 * 30, (10, 10, 10))]
+    assert framed.getpixel((18, 30)) == grid.OUTLINE
+    assert framed.getpixel((40, 51)) == grid.OUTLINE
+    assert framed.getpixel((10, 10)) == (10, 10, 10)
+    assert image.getpixel((18, 30)) == (10, 10, 10)  # the original is untouched
+    grid.outlined(image, (0, 0, 100, 80))  # a box at the edges is cut, not an error
+
+
+def test_zoom_is_nearest_neighbour():
+    image = Image.new("L", (2, 1))
+    image.putpixel((1, 0), 255)
+    zoomed = grid.zoomed(image, 3)
+    assert zoomed.size == (6, 3)
+    assert zoomed.getpixel((2, 2)) == 0 and zoomed.getpixel((3, 0)) == 255
+
+
+def test_font_falls_back_to_the_bitmap_font(monkeypatch):
+    original = ImageFont.load_default
+
+    def old_pillow(*args, **kwargs):
+        if "size" in kwargs:
+            raise TypeError("load_default() got an unexpected keyword argument 'size'")
+        return original()
+
+    monkeypatch.setattr(ImageFont, "load_default", old_pillow)
+    grid.font.cache_clear()
+    try:
+        text_font = grid.font(20)
+        assert grid.line_height(text_font) > 0
+        assert grid.montage(tiles(2), ["a", "b"], title="t").size[0] > 80
+    finally:
+        grid.font.cache_clear()
+
+
+@pytest.mark.parametrize("value, text", [
+    (0, "0"), (0.5, "0.500"), (0.04567, "0.0457"), (12.345, "12.3"), (1234.5, "1234"),
+    (0.0004, "0.0004"),
+])
+def test_format_value(value, text):
+    assert grid.format_value(value) == text
