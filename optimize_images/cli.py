@@ -11,6 +11,7 @@ from dataclasses import fields
 import PIL
 
 from . import __version__, api, formats
+from .arguments import Exit, Parser, UsageError
 from .imageinfo import image_facts
 from .report import Reporter, write_json_report
 from .settings import DEFAULT_LOSSY_QUALITY, Settings, SettingsError, flag_of
@@ -29,38 +30,8 @@ EPILOG = (
     "(To optimize a folder named 'diff' or 'compare', write ./diff.)")
 
 
-class UsageError(Exception):
-    pass
-
-
-class _Exit(Exception):
-    def __init__(self, status):
-        super().__init__(status)
-        self.status = status
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports to injected streams and never calls sys.exit."""
-
-    def __init__(self, *args, stdout, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.stdout = stdout
-
-    def error(self, message):
-        raise UsageError(message)
-
-    def exit(self, status=0, message=None):
-        if message:
-            self.stdout.write(message)
-        raise _Exit(status)
-
-    def _print_message(self, message, file=None):
-        if message:
-            self.stdout.write(message)
-
-
 def build_parser(stdout):
-    parser = _Parser(prog="optimize-images", description=DESCRIPTION, epilog=EPILOG,
+    parser = Parser(prog="optimize-images", description=DESCRIPTION, epilog=EPILOG,
                      stdout=stdout)
     for settings_field in fields(Settings):
         _add_setting(parser, settings_field)
@@ -117,7 +88,7 @@ def main(argv=None, stdout=None, stderr=None):
             return print_info(actions["info"], stdout, stderr)
         if not settings.paths:
             raise UsageError("give at least one file or folder to optimize (see --help)")
-    except _Exit as done:
+    except Exit as done:
         return done.status
     except UsageError as error:
         stderr.write(f"optimize-images: error: {error}\n")

@@ -13,6 +13,7 @@ import sys
 from PIL import Image
 
 from . import diffmap, discovery, formats, study, writer
+from .arguments import Exit, Parser, UsageError
 
 USAGE_ERROR = 2
 # What a diff picture can be written as, by the output's suffix; both lossless.
@@ -20,42 +21,12 @@ PICTURE_ENCODERS = {".png": ("PNG", {}), ".webp": ("WEBP", {"lossless": True, "m
 LEGEND_CHOICES = ("auto", "below", "right", "none")
 
 
-class UsageError(Exception):
-    pass
-
-
-class _Exit(Exception):
-    def __init__(self, status):
-        super().__init__(status)
-        self.status = status
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that writes to an injected stream and never calls sys.exit."""
-
-    def __init__(self, *args, stdout, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.stdout = stdout
-
-    def error(self, message):
-        raise UsageError(message)
-
-    def exit(self, status=0, message=None):
-        if message:
-            self.stdout.write(message)
-        raise _Exit(status)
-
-    def _print_message(self, message, file=None):
-        if message:
-            self.stdout.write(message)
-
-
 def _run(prog, parse, work, argv, stdout, stderr):
     """Parse (usage errors → 2), then work; the exit status."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
         arguments = parse(list(argv), stdout)
-    except _Exit as done:
+    except Exit as done:
         return done.status
     except (UsageError, study.StudyError) as error:
         stderr.write(f"{prog}: error: {error}\n")
@@ -71,7 +42,7 @@ def diff_main(argv, stdout=None, stderr=None):
 
 
 def _diff_parser(stdout):
-    parser = _Parser(
+    parser = Parser(
         prog="optimize-images diff", stdout=stdout,
         description="Draw where two images differ, as a map of the same size, and print how "
                     "much they differ. A and B are two files, or two folders whose images "
@@ -224,7 +195,7 @@ def compare_main(argv, stdout=None, stderr=None):
 
 
 def _compare_parser(stdout):
-    parser = _Parser(
+    parser = Parser(
         prog="optimize-images compare", stdout=stdout,
         description="Draw labelled comparison figures of an image encoded in several formats at "
                     "matched SSIM (visual quality) and at matched bits per pixel (file size). "
