@@ -14,7 +14,7 @@ import warnings
 
 from PIL import Image, UnidentifiedImageError
 
-from . import formats, transforms, writer
+from . import formats, metrics, transforms, writer
 from .errors import Fail, Skip
 from .formats import heif, jpeg, webp
 from .metadata import clean_exif
@@ -82,11 +82,23 @@ def _optimize_bytes(path, data, before, settings, root, facts):
     label = f"{source.format}->{target_format}" if converted else source.format
     facts.update(format=label, quality=encoded.quality, metric=encoded.metric,
                  metric_value=encoded.metric_value)
+    lossy = encoded.quality is not None
+    if lossy and (settings.show_ssim or settings.ssim_min is not None):
+        facts["ssim"] = _check_full_ssim(image, encoded.data, settings)
     _check_savings(before.st_size, len(encoded.data), settings)
     output_path = _output_path(path, root, handler.EXTENSION if converted else None, settings)
     if settings.writes_files:
         _write(path, output_path, encoded.data, before, converted, settings)
     return {"size_after": len(encoded.data), "output_path": output_path}
+
+
+def _check_full_ssim(image, data, settings):
+    """The result's SSIM against the image it encodes; Skip below --ssim-min."""
+    with Image.open(io.BytesIO(data)) as decoded:
+        value = metrics.ssim(image, decoded, background=settings.background)
+    if settings.ssim_min is not None and value < settings.ssim_min:
+        raise Skip(f"SSIM {value:.4f} is below --ssim-min {settings.ssim_min:g}: original kept")
+    return value
 
 
 def _is_marked(image):

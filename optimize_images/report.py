@@ -33,6 +33,8 @@ def describe(result):
         parts.append(f"q{result.quality}")
     if result.metric is not None and result.metric_value is not None:
         parts.append(f"{result.metric}={result.metric_value:.4f}")
+    if result.ssim is not None:
+        parts.append(f"full-ssim={result.ssim:.4f}")
     if result.output_path and result.output_path != result.path:
         parts.append(f"=> {result.output_path}")
     return "  ".join(parts)

@@ -21,6 +21,7 @@ class Result:
     metric: Optional[str] = None
     metric_value: Optional[float] = None
     output_path: Optional[str] = None
+    ssim: Optional[float] = None  # full-image SSIM of a lossy result, when measured
     seconds: float = 0.0
 
     @property

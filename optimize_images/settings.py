@@ -92,6 +92,17 @@ class Settings:
         help="keep a result only when it is at least this many percent smaller "
              "(default: %(default)s)",
         type=float, metavar="PCT")
+    ssim_min: Optional[float] = option(
+        None, "-ssm", "--ssim-min",
+        help="discard a lossy result whose full-image SSIM against the original is below "
+             "this (0-1), keeping the original; implies --show-ssim",
+        type=float, metavar="VALUE")
+    show_ssim: bool = option(
+        False, "--show-ssim",
+        help="measure and show each lossy result's full-image SSIM (slower on big images)",
+        action="store_true",
+        also=((("--no-show-ssim",), "do not measure it (the default)",
+               {"action": "store_false"}),))
 
     # JPEG
     quality: Optional[int] = option(
@@ -257,6 +268,8 @@ class Settings:
                 self._check_range(name, 1, 100)
         if (self.min_quality or 1) > (self.max_quality or 100):
             raise SettingsError(flag_of("min_quality"), "must not be above --max-quality")
+        if self.ssim_min is not None and not 0 <= self.ssim_min <= 1:
+            raise SettingsError(flag_of("ssim_min"), "expects a value from 0 to 1")
         if self.target is not None and not 0 < self.target <= 1:
             raise SettingsError(flag_of("target"), "expects a value above 0 and at most 1")
         if self.convert_to is not None:

@@ -141,3 +141,22 @@ def test_module_entry_point():
     done = subprocess.run([sys.executable, "-m", "optimize_images", "--version"],
                           capture_output=True, text=True, cwd=REPO, timeout=60)
     assert done.returncode == 0 and __version__ in done.stdout
+
+
+def test_ssim_min_keeps_the_original_when_the_result_falls_below(tmp_path):
+    path = write(tmp_path / "a.jpg", photo(), quality=98)
+    original = path.read_bytes()
+    run = run_cli("-q", "10", "-ssm", "0.99", path)
+    assert run.code == 0 and "below --ssim-min 0.99" in run.out
+    assert path.read_bytes() == original
+    accepted = run_cli("-q", "90", "--ssim-min", "0.5", path)
+    assert "full-ssim=0." in accepted.out and path.read_bytes() != original
+
+
+def test_show_ssim_measures_lossy_results_only(tmp_path):
+    photo_path = write(tmp_path / "a.jpg", photo(), quality=98)
+    graphic = write(tmp_path / "b.png", Image.new("RGB", (64, 64), "red"), compress_level=0)
+    run = run_cli("--show-ssim", photo_path, graphic)
+    lines = run.out.splitlines()
+    assert "full-ssim=" in lines[0] and "full-ssim=" not in lines[1]
+    assert "full-ssim=" not in run_cli("--no-show-ssim", "--force", photo_path).out
