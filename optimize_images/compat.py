@@ -2,7 +2,7 @@
 
 import contextlib
 
-from PIL import Image
+from PIL import Image, ImageMath
 
 # Enums arrived in Pillow 9.1 and the plain module constants left in 10.0.
 Resampling = getattr(Image, "Resampling", Image)
@@ -30,3 +30,19 @@ def reusing_memory(blocks=64):
         yield
     finally:
         core.set_blocks_max(previous)
+
+
+def image_math(function, *images):
+    """function(*operands) evaluated by ImageMath on images.
+
+    Pillow 10.3 added ``lambda_eval`` and 13.0 removed ``eval``; ``eval``
+    can call a function passed in its namespace, so both take the same one.
+    A number in `function` costs a whole image of it: scale with `point`
+    where that matters.
+    """
+    names = [f"image{index}" for index in range(len(images))]
+    arguments = dict(zip(names, images))
+    if hasattr(ImageMath, "lambda_eval"):
+        return ImageMath.lambda_eval(
+            lambda operands: function(*(operands[name] for name in names)), **arguments)
+    return ImageMath.eval(f"function({', '.join(names)})", function=function, **arguments)

@@ -23,9 +23,10 @@ can differ by one level from its arithmetic).
 
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageFilter, ImageMath, ImageOps
+from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from . import grid, metrics
+from .compat import image_math
 from .transforms import flatten, to_8bit
 
 STRATEGIES = ("difference", "ssim", "pixelmatch")
@@ -231,21 +232,6 @@ def to_16bit(diff):
 def mean(image):
     """The exact mean of a mode "F" image (ImageStat bins floats into 256 buckets)."""
     return image.reduce(image.size).getpixel((0, 0))
-
-
-def image_math(function, *images):
-    """function(*operands) evaluated by ImageMath on images.
-
-    Pillow 10.3 added ``lambda_eval`` and 13.0 removed ``eval``; ``eval``
-    can call a function passed in its namespace, so both take the same one.
-    A number in `function` costs a whole image of it: scale with `point`.
-    """
-    names = [f"image{index}" for index in range(len(images))]
-    arguments = dict(zip(names, images))
-    if hasattr(ImageMath, "lambda_eval"):
-        return ImageMath.lambda_eval(
-            lambda operands: function(*(operands[name] for name in names)), **arguments)
-    return ImageMath.eval(f"function({', '.join(names)})", function=function, **arguments)
 
 
 # Preparing a pair ----------------------------------------------------------------

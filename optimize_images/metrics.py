@@ -18,9 +18,9 @@ stays bounded whatever the image size.
 
 import math
 
-from PIL import Image, ImageChops, ImageMath
+from PIL import Image, ImageChops
 
-from .compat import Transpose
+from .compat import Transpose, image_math
 
 WHITE = (255, 255, 255)
 
@@ -326,20 +326,6 @@ def _histogram_mean(difference, weight):
 
 # Float images -------------------------------------------------------------------
 
-def _math(function, *images):
-    """function(*operands) evaluated by ImageMath on images.
-
-    Pillow 10.3 added ``lambda_eval`` and 13.0 removed ``eval``; ``eval``
-    can call a function passed in its namespace, so both take the same one.
-    """
-    names = [f"image{index}" for index in range(len(images))]
-    arguments = dict(zip(names, images))
-    if hasattr(ImageMath, "lambda_eval"):
-        return ImageMath.lambda_eval(
-            lambda operands: function(*(operands[name] for name in names)), **arguments)
-    return ImageMath.eval(f"function({', '.join(names)})", function=function, **arguments)
-
-
 def _mean(image):
     """The exact mean of a float image (ImageStat bins "F" into 256 buckets)."""
     return image.reduce(image.size).getpixel((0, 0))
@@ -394,7 +380,7 @@ def _map_mean(x, y, term):
 
 
 def _ssim_term(luminance, contrast_structure):
-    return _math(lambda l, cs: l * cs, luminance, contrast_structure)
+    return image_math(lambda l, cs: l * cs, luminance, contrast_structure)
 
 
 def _contrast_structure_term(luminance, contrast_structure):
@@ -418,7 +404,7 @@ def _strip_terms(x, y):
 def _centred(luma):
     """Luma − 127.5 as a float image."""
     if luma.mode == "F":
-        return _math(lambda x: x - _CENTRE, luma)
+        return image_math(lambda x: x - _CENTRE, luma)
     return luma.point(_CENTRED, "F")
 
 
@@ -430,11 +416,11 @@ def _local_terms(x, y):
     variances v, 2μxμy and μx² + μy² are (μs² ∓ μd²) / 2, and 2σxy and
     σx² + σy² are (vs ∓ vd) / 2.
     """
-    total = _math(lambda x, y: x + y, x, y)
-    difference = _math(lambda x, y: x - y, x, y)
+    total = image_math(lambda x, y: x + y, x, y)
+    difference = image_math(lambda x, y: x - y, x, y)
     ms, md = _blurred(total), _blurred(difference)
-    mss = _blurred(_math(lambda s: s * s, total))
-    mdd = _blurred(_math(lambda d: d * d, difference))
+    mss = _blurred(image_math(lambda s: s * s, total))
+    mdd = _blurred(image_math(lambda d: d * d, difference))
 
     def luminance(ms, md):
         ms = ms + 2 * _CENTRE
@@ -445,7 +431,7 @@ def _local_terms(x, y):
         vs, vd = mss - ms * ms, mdd - md * md
         return (vs - vd + 2 * C2) / (vs + vd + 2 * C2)
 
-    return _math(luminance, ms, md), _math(contrast_structure, ms, md, mss, mdd)
+    return image_math(luminance, ms, md), image_math(contrast_structure, ms, md, mss, mdd)
 
 
 def _blurred(image):
@@ -464,4 +450,4 @@ def _weighted_sum(taps):
         for k in range(RADIUS):
             total = total + (taps[k] + taps[-1 - k]) * WEIGHTS[k]
         return total
-    return _math(weighted, *taps)
+    return image_math(weighted, *taps)

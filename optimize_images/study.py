@@ -35,7 +35,7 @@ from typing import NamedTuple, Optional
 from PIL import Image
 
 from . import diffmap, discovery, formats, grid, metrics, sampling, writer
-from .compat import Resampling
+from .compat import Resampling, image_math
 from .transforms import fit_within, flatten, orientation_of, to_8bit, upright
 
 METRICS = ("ssim", "bpp")
@@ -429,10 +429,10 @@ def spread(maps):
     """The per-pixel (population) standard deviation of mode "F" maps."""
     count = len(maps)
     average = _summed(maps).point(lambda value: value / count)
-    squares = [diffmap.image_math(lambda x, m: (x - m) * (x - m), image, average)
+    squares = [image_math(lambda x, m: (x - m) * (x - m), image, average)
                for image in maps]
     variance = _summed(squares).point(lambda value: value / count)
-    return diffmap.image_math(lambda v: v ** 0.5, variance)
+    return image_math(lambda v: v ** 0.5, variance)
 
 
 def figure_heat(maps):
@@ -443,7 +443,7 @@ def figure_heat(maps):
 def _summed(images):
     total = images[0]
     for image in images[1:]:
-        total = diffmap.image_math(lambda x, y: x + y, total, image)
+        total = image_math(lambda x, y: x + y, total, image)
     return total
 
 
@@ -703,7 +703,7 @@ def _average(images, size):
     """The per-pixel mean of mode "F" images, one at a time; zeros of `size` for none."""
     total, count = Image.new("F", size, 0.0), 0
     for image in images:
-        total = diffmap.image_math(lambda x, y: x + y, total, image)
+        total = image_math(lambda x, y: x + y, total, image)
         count += 1
     return total.point(lambda value: value / max(count, 1))
 
