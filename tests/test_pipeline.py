@@ -161,8 +161,8 @@ def test_sixteen_bit_gray_png_keeps_its_depth(tmp_path):
     path = write(tmp_path / "g16.png", image, compress_level=0)
     optimize(str(path), no_comparison=True)
     after = opened(path)
-    assert after.mode == "I;16"
-    assert after.tobytes() == image.tobytes()
+    assert after.mode in ("I;16", "I")  # Pillow 9.5 opens 16-bit grayscale PNG as "I"
+    assert after.convert("I").tobytes() == image.convert("I").tobytes()
     assert after.getextrema()[1] > 255
 
 

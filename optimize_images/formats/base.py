@@ -77,10 +77,13 @@ def choose_quality(image, settings, roundtrip, *, fixed=None, ceiling=None):
     return choice.quality, plan.metric, choice.value
 
 
-def roundtrip_with(format_name, **params):
-    """A roundtrip(sample, quality) function: encode in memory, decode, same mode."""
+def roundtrip_with(format_name, params_for=lambda level: {"quality": level}):
+    """A roundtrip(sample, quality) function: encode in memory, decode, same mode.
+
+    `params_for(quality)` gives the encoder's parameters for a quality.
+    """
     def roundtrip(sample, level):
-        data = save_to_bytes(sample, format_name, quality=level, **params)
+        data = save_to_bytes(sample, format_name, **params_for(level))
         with Image.open(io.BytesIO(data)) as decoded:
             return decoded.convert(sample.mode)
     return roundtrip
