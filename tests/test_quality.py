@@ -115,3 +115,18 @@ def test_a_thin_image_still_gives_a_full_sample():
     image = photo((3000, 100))
     mosaic = sampling.tiles(image)
     assert mosaic.size == (448, 400)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_jpeg_quality_is_estimated_from_its_tables(mode):
+    from optimize_images.formats import jpeg
+    from optimize_images.formats.base import save_to_bytes
+    for level in range(1, 101):
+        standard = Image.open(io.BytesIO(save_to_bytes(Image.new(mode, (16, 16)), "JPEG",
+                                                       quality=level)))
+        assert jpeg.estimate_quality(standard) == level
+        tables = [jpeg._scaled(jpeg.MOZJPEG_TABLE, level)] * (1 if mode == "L" else 2)
+        mozjpeg = Image.open(io.BytesIO(save_to_bytes(Image.new(mode, (16, 16)), "JPEG",
+                                                      qtables=tables)))
+        estimate = jpeg.estimate_quality(mozjpeg)  # qualities 1 and 2 give the same tables
+        assert jpeg._scaled(jpeg.MOZJPEG_TABLE, estimate) == jpeg._scaled(jpeg.MOZJPEG_TABLE, level)

@@ -113,8 +113,24 @@ def estimate_quality(image):
     observed = [list(tables[index]) for index in sorted(tables)[:2]]
     best = min((_table_distance(observed, family, level), level)
                for family in (_standard_tables(), (MOZJPEG_TABLE, MOZJPEG_TABLE))
-               for level in range(1, 101))
+               for level in _likely_levels(observed[0], family[0]))
     return best[1]
+
+
+def _likely_levels(observed, base, spread=6):
+    """Qualities near the one whose scale factor the table's entries show.
+
+    Checking a window instead of all 100 qualities keeps the estimate cheap
+    (it runs for every JPEG). The scale is the median ratio of the entries
+    that were not clamped to 1 or 255.
+    """
+    ratios = sorted(value / reference for value, reference in zip(observed, base)
+                    if 1 < value < 255)
+    if not ratios:
+        return range(1, 101)
+    scale = 100.0 * ratios[len(ratios) // 2]
+    guess = round(5000 / scale) if scale > 100 else round((200 - scale) / 2)
+    return range(max(1, guess - spread), min(100, guess + spread) + 1)
 
 
 def _table_distance(observed, family, level):
