@@ -32,6 +32,7 @@ class Job:
     dpi: Optional[tuple] = None
     lossless_source: bool = False
     source_quality: Optional[int] = None  # estimated, for JPEG sources
+    source_subsampling: Optional[int] = None  # a JPEG source's: 0 4:4:4, 1 4:2:2, 2 4:2:0
     graphic: bool = False  # a lossless source that does not look like a photo
 
 
@@ -62,28 +63,29 @@ def xmp_is_marked(image):
     return MARKER.encode() in (image.info.get("xmp") or b"")
 
 
-def choose_quality(image, settings, roundtrip, *, fixed=None, ceiling=None):
+def choose_quality(image, settings, roundtrip, *, fixed=None, ceiling=None, luma_apart=False):
     """(quality, metric name, metric value) for a lossy encoder.
 
     `fixed` is a quality the user set; -fm means the default quality; else the
-    quality search runs with `roundtrip(sample, quality)` → decoded sample.
+    quality search runs with `roundtrip(sample, quality)` → decoded sample
+    (see `quality.search` for `ceiling` and `luma_apart`).
     """
     if fixed is not None:
         return fixed, None, None
     if settings.fast_mode:
         return DEFAULT_LOSSY_QUALITY, None, None
     plan = quality.plan_for(settings)
-    choice = quality.search(image, roundtrip, plan, ceiling=ceiling)
+    choice = quality.search(image, roundtrip, plan, ceiling=ceiling, luma_apart=luma_apart)
     return choice.quality, plan.metric, choice.value
 
 
-def roundtrip_with(format_name, params_for=lambda level: {"quality": level}):
+def roundtrip_with(format_name, params_for=lambda sample, level: {"quality": level}):
     """A roundtrip(sample, quality) function: encode in memory, decode, same mode.
 
-    `params_for(quality)` gives the encoder's parameters for a quality.
+    `params_for(sample, quality)` gives the encoder's parameters for a quality.
     """
     def roundtrip(sample, level):
-        data = save_to_bytes(sample, format_name, **params_for(level))
+        data = save_to_bytes(sample, format_name, **params_for(sample, level))
         with Image.open(io.BytesIO(data)) as decoded:
             return decoded.convert(sample.mode)
     return roundtrip

@@ -22,7 +22,7 @@ def encode(image, job):
     if settings.webp_lossless or job.lossless_source:
         return lossless()
     roundtrip = roundtrip_with(
-        NAME, lambda level: {"quality": level, "method": settings.webp_method})
+        NAME, lambda sample, level: {"quality": level, "method": settings.webp_method})
     level, metric, value = choose_quality(image, settings, roundtrip, fixed=settings.webp_quality)
     lossy = Encoded(save_to_bytes(image, NAME, quality=level, **common),
                     quality=level, metric=metric, metric_value=value)
