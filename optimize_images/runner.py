@@ -86,10 +86,30 @@ def _results(kind, candidates, settings):
     executor = _make_executor(kind, worker_count(settings.jobs), settings)
     with executor:
         try:
-            yield from executor.map(work, candidates)
+            yield from _largest_first(executor, work, candidates)
         except BaseException:
             executor.shutdown(wait=True, cancel_futures=True)
             raise
+
+
+def _largest_first(executor, work, candidates):
+    """Results in the candidates' order, the work started biggest file first.
+
+    A big photo started last would finish alone while the other workers
+    idle; started first, the small files fill in around it.
+    """
+    futures = {index: executor.submit(work, candidates[index])
+               for index in sorted(range(len(candidates)),
+                                   key=lambda index: -_size(candidates[index].path))}
+    for index in range(len(candidates)):
+        yield futures[index].result()
+
+
+def _size(path):
+    try:
+        return os.stat(path).st_size
+    except OSError:  # missing or unreadable: the work reports it
+        return 0
 
 
 def _work(candidate, settings):

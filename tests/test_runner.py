@@ -97,3 +97,21 @@ def test_results_are_reported_in_a_stable_order(tmp_path, jobs):
     make_folder(tmp_path, count=5)
     lines = run_cli("-jobs", jobs, tmp_path).out.splitlines()[:5]
     assert [Path(line.split()[0]).name for line in lines] == [f"{i}.jpg" for i in range(5)]
+
+
+def test_the_biggest_files_start_first_and_results_keep_their_order(tmp_path, monkeypatch):
+    sizes = {"a.jpg": (64, 48), "b.jpg": (640, 480), "c.jpg": (200, 150)}
+    for name, size in sizes.items():
+        write(tmp_path / name, photo(size), quality=95)
+    started = []
+    real_submit = runner.concurrent.futures.ThreadPoolExecutor.submit
+
+    def recording_submit(executor, function, candidate, *args, **kwargs):
+        started.append(Path(candidate.path).name)
+        return real_submit(executor, function, candidate, *args, **kwargs)
+
+    monkeypatch.setattr(runner.concurrent.futures, "ProcessPoolExecutor", refuse("processes"))
+    monkeypatch.setattr(runner.concurrent.futures.ThreadPoolExecutor, "submit", recording_submit)
+    outcome = optimize(str(tmp_path), jobs=2)
+    assert started == ["b.jpg", "c.jpg", "a.jpg"]
+    assert [Path(result.path).name for result in outcome.results] == ["a.jpg", "b.jpg", "c.jpg"]
