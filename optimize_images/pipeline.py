@@ -246,6 +246,7 @@ def _job(source, data, size, target_format, image, settings):
         source_quality=(jpeg.estimate_quality(source)
                         if same_jpeg and not settings.force and not _changes_pixels(settings)
                         else None),
+        source_subsampling=jpeg.subsampling_of(source) if source.format == "JPEG" else None,
         graphic=(target_format == "WEBP"
                  and (source.format in formats.LOSSLESS_SOURCES or lossless_webp)
                  and not transforms.looks_photographic(image)),

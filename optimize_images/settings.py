@@ -139,8 +139,8 @@ class Settings:
     jpeg_tables: str = option(
         "auto", "-jt", "--jpeg-tables",
         help="JPEG quantization tables: 'standard' (libjpeg's), 'mozjpeg' or 'mozjpeg3' "
-             "(mozjpeg's default table 3), or 'auto': mozjpeg's with --metric sad, "
-             "standard with the SSIM metrics (what measured smaller)",
+             "(mozjpeg's default table 3), or 'auto' (default): mozjpeg's, which "
+             "butteraugli judged better at the same SSIM",
         choices=JPEG_TABLES)
 
     # PNG and transparency

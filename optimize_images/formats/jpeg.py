@@ -3,7 +3,7 @@
 import io
 from functools import lru_cache
 
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
 from .. import quality
 from ..errors import Skip
@@ -45,7 +45,8 @@ def encode(image, job):
     data = save_to_bytes(
         image, NAME,
         comment=MARKER_TEXT.encode(),
-        **_tables_for(image, settings, choice_quality),
+        qtables=tables_for(image.mode, settings, choice_quality),
+        subsampling=subsampling_for(image.mode, settings, job.source_subsampling),
         optimize=True,
         progressive=job.source_size > PROGRESSIVE_ABOVE,
         icc_profile=job.icc_profile,
@@ -63,9 +64,10 @@ def _choose_quality(image, settings, source_quality):
     """
     if settings.quality is None and not settings.fast_mode:
         _skip_if_not_above(source_quality, quality.plan_for(settings).low)
-    roundtrip = roundtrip_with(NAME, lambda level: _tables_for(image, settings, level))
+    roundtrip = roundtrip_with(
+        NAME, lambda sample, level: {"qtables": tables_for(sample.mode, settings, level)})
     chosen = choose_quality(image, settings, roundtrip, fixed=settings.quality,
-                            ceiling=source_quality)
+                            ceiling=source_quality, luma_apart=True)
     if settings.quality is None:
         _skip_if_not_above(source_quality, chosen[0])
     return chosen
@@ -76,24 +78,42 @@ def _skip_if_not_above(source_quality, chosen):
         raise Skip(f"already at quality {source_quality}, not above the {chosen} we would use")
 
 
-def _tables_for(image, settings, level):
-    """Encoder parameters for a quality: libjpeg's tables, or mozjpeg's scaled here.
+def tables_for(mode, settings, level):
+    """The quantization tables for a quality: luma, then chroma unless `mode` is L.
 
-    "auto" picks what measured smaller on our photo corpus: with the classic
-    SAD search (a fixed 75-80 range, as in 2.2.0) mozjpeg's table saved 33.8%
-    against 30.1%; with an SSIM target the standard tables saved 31.4% against
-    25.1%, since mozjpeg's table needs a higher quality to reach the target.
-    mozjpeg's table is scaled here, as libjpeg scales its own, because Pillow
-    9.5 scales custom tables by the quality number itself (newer releases use
-    libjpeg's curve): this way every version writes the same tables.
+    -jt auto means mozjpeg's table, for luma and chroma alike: judged by
+    butteraugli over a grid of encodings (benchmarks/oracle.py), it left less
+    visible damage than libjpeg's tables at the same SSIM, most of all in
+    colour, which SSIM does not see; with the classic search it also saved the
+    most. The tables are scaled here as libjpeg scales its own, because
+    Pillow 9.5 scales custom tables by the quality number itself (newer
+    releases use libjpeg's curve): this way every Pillow writes the same tables.
     """
-    choice = settings.jpeg_tables
-    if choice == "auto":
-        choice = "mozjpeg" if settings.metric == "sad" else "standard"
-    if choice not in ("mozjpeg", "mozjpeg3"):
-        return {"quality": level}
-    components = 1 if image.mode == "L" else 2
-    return {"qtables": [_scaled(MOZJPEG_TABLE, level)] * components}
+    luma, chroma = _standard_tables() if settings.jpeg_tables == "standard" else (
+        MOZJPEG_TABLE, MOZJPEG_TABLE)
+    return [_scaled(table, level) for table in ((luma,) if mode == "L" else (luma, chroma))]
+
+
+def subsampling_for(mode, settings, source_subsampling):
+    """Chroma subsampling for an RGB image: 4:2:0, or 4:2:2 for a source that had
+    4:2:2 or 4:4:4.
+
+    Butteraugli sees the colour resolution a 4:2:2 source loses at 4:2:0 far
+    more than the few bytes it saves, and SSIM (luma) does not see it at all
+    (benchmarks/oracle.py; the README has the figures). A 4:4:4 source gets
+    4:2:2: keeping 4:4:4 cost a third more bytes for little. The classic
+    search keeps 2.x's 4:2:0.
+    """
+    if mode != "RGB":
+        return None  # one component, or CMYK: Pillow's own choice
+    finer = settings.metric != "sad" and source_subsampling in (0, 1)
+    return 1 if finer else 2
+
+
+def subsampling_of(image):
+    """A JPEG's chroma subsampling as Pillow numbers it (0 4:4:4, 1 4:2:2, 2 4:2:0), or None."""
+    value = JpegImagePlugin.get_sampling(image)
+    return value if value in (0, 1, 2) else None
 
 
 def is_marked(image):
