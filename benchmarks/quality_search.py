@@ -46,7 +46,8 @@ def load(path):
 def our_result(image, source, size, settings):
     """(bytes, chosen quality or None when the tool would leave the file, seconds)."""
     job = Job(settings=settings, source_format=source.format, source_size=size,
-              source_quality=jpeg.estimate_quality(source) if source.format == "JPEG" else None)
+              source_quality=jpeg.estimate_quality(source) if source.format == "JPEG" else None,
+              source_subsampling=jpeg.subsampling_of(source) if source.format == "JPEG" else None)
     started = time.perf_counter()
     try:
         encoded = jpeg.encode(image, job)
@@ -55,9 +56,13 @@ def our_result(image, source, size, settings):
     return encoded.data, encoded.quality, time.perf_counter() - started
 
 
-def full_encode(image, level, size):
-    return save_to_bytes(image, "JPEG", quality=level, optimize=True,
-                         progressive=size > jpeg.PROGRESSIVE_ABOVE)
+def full_encode(image, source, level, size):
+    """The full image encoded as ours would be at `level`: same tables and subsampling."""
+    settings = Settings()
+    subsampling = jpeg.subsampling_of(source) if source.format == "JPEG" else None
+    return save_to_bytes(image, "JPEG", qtables=jpeg.tables_for(image.mode, settings, level),
+                         subsampling=jpeg.subsampling_for(image.mode, settings, subsampling),
+                         optimize=True, progressive=size > jpeg.PROGRESSIVE_ABOVE)
 
 
 def decoded(data):
@@ -65,12 +70,13 @@ def decoded(data):
         return image.convert("RGB")
 
 
-def oracle(image, size, measure, target, low, high):
-    """Smallest full-size encoding reaching the target with the full-image metric, or None."""
+def oracle(image, source, size, measure, target, low, high):
+    """Smallest full-size encoding (ours: same tables and subsampling) reaching the target
+    with the full-image metric, or None."""
     best = None
     while low <= high:
         middle = (low + high) // 2
-        data = full_encode(image, middle, size)
+        data = full_encode(image, source, middle, size)
         if measure(image, decoded(data)) >= target:
             best, high = data, middle - 1
         else:
@@ -92,7 +98,7 @@ def run(folder, metric, target):
         our_seconds += seconds
         classic_seconds += our_result(image, source, size, classic)[2]
         ceiling = jpeg.estimate_quality(source) if source.format == "JPEG" else plan.high
-        best = oracle(image, size, measure, target, plan.low, min(plan.high, ceiling))
+        best = oracle(image, source, size, measure, target, plan.low, min(plan.high, ceiling))
         value = measure(image, decoded(data)) if data else 1.0
         rows.append({
             "name": path.name, "size": size, "quality": chosen,
