@@ -12,6 +12,7 @@ from functools import partial
 
 from PIL import Image
 
+from . import parent_watch
 from .pipeline import optimize_file
 
 PROCESS, THREAD, SERIAL = "process", "thread", "serial"
@@ -100,17 +101,20 @@ def _make_executor(kind, workers, settings):
     try:
         if kind == PROCESS:
             return concurrent.futures.ProcessPoolExecutor(
-                workers, initializer=_init_process_worker, initargs=(settings.max_pixels,))
+                workers, initializer=_init_process_worker,
+                initargs=(settings.max_pixels, os.getpid()))
         _raise_pixel_limit(settings.max_pixels)
         return concurrent.futures.ThreadPoolExecutor(workers)
     except (ImportError, NotImplementedError, OSError, RuntimeError) as error:
         raise _Unavailable(kind) from error
 
 
-def _init_process_worker(max_pixels):
+def _init_process_worker(max_pixels, run_pid):
     # Ctrl-C goes to the whole process group: let the parent decide, so a
     # worker finishes its file instead of dying half-way.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.name == "posix":  # elsewhere os.kill(pid, 0) is no liveness test
+        parent_watch.exit_when_orphaned(run_pid)
     _raise_pixel_limit(max_pixels)
 
 
