@@ -56,18 +56,24 @@ def _collect(kind, candidates, settings, results, on_result):
     """Append results as they come; return how many were done when the executor stopped."""
     done = 0
     iterator = _results(kind, candidates, settings)
-    while True:
-        try:
-            result = next(iterator)
-        except StopIteration:
-            return done
-        except _EXECUTOR_FAILURES:  # work() never raises: the executor itself failed
-            if kind == SERIAL:
-                raise
-            return done
-        results.append(result)
-        done += 1
-        on_result(result)
+    try:
+        while True:
+            try:
+                result = next(iterator)
+            except StopIteration:
+                return done
+            except _EXECUTOR_FAILURES:  # work() never raises: the executor itself failed
+                if kind == SERIAL:
+                    raise
+                return done
+            results.append(result)
+            done += 1
+            on_result(result)
+    finally:
+        # Whatever stops us (on_result's output pipe closed, say), the pool is
+        # shut down here, after the files being written are finished, and not
+        # later, when the caller may have released the lock already.
+        iterator.close()
 
 
 class _Unavailable(Exception):
