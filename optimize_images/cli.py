@@ -13,11 +13,10 @@ from dataclasses import fields
 
 import PIL
 
-from . import __version__, api, formats
+from . import __version__, api, formats, reasons
 from .arguments import Exit, Parser, UsageError
 from .errors import CannotStart, Locked
 from .imageinfo import image_facts
-from .reasons import system_words
 from .report import Reporter, check_report_destination, write_json_report
 from .settings import DEFAULT_LOSSY_QUALITY, Settings, SettingsError, flag_of
 
@@ -164,7 +163,7 @@ def _report_written(outcome, destination, stdout, stderr):
         raise
     except OSError as error:
         stderr.write(f"optimize-images: error: {destination}: cannot write the report: "
-                     f"{system_words(error)}\n")
+                     f"{reasons.system_words(error)}\n")
         return False
     return True
 
@@ -187,9 +186,10 @@ def print_info(path, stdout, stderr):
         return USAGE_ERROR
     try:
         facts = image_facts(path)
-    except Exception as error:  # unreadable, not an image, missing...
-        stderr.write(f"optimize-images: {path}: cannot read image: {error}\n")
-        return 1
+    except Exception as error:  # unreadable, not an image...
+        stderr.write(f"optimize-images: {path}: cannot read image: "
+                     f"{reasons.failure(error, part='header')}\n")
+        return FAILED
     width = max(len(label) for label, _ in facts)
     for label, value in facts:
         stdout.write(f"{label:<{width}}  {value}\n")

@@ -5,7 +5,6 @@ code runs in a process pool, a thread pool or a serial loop. It never raises
 for a bad file: every outcome is a `Result` with a reason in plain words.
 """
 
-import errno
 import io
 import os
 import stat
@@ -14,7 +13,7 @@ import warnings
 
 from PIL import Image, UnidentifiedImageError
 
-from . import formats, metrics, transforms, writer
+from . import formats, metrics, reasons, transforms, writer
 from .errors import Fail, Skip
 from .formats import heif, jpeg, webp
 from .metadata import clean_exif
@@ -38,9 +37,10 @@ def optimize_file(path, settings, *, root=None):
     except Skip as reason:
         status, facts["reason"] = SKIPPED, str(reason)
     except Fail as reason:
-        status, facts["reason"] = FAILED, str(reason)
+        status, facts["reason"], facts["detail"] = FAILED, str(reason), reason.detail
     except Exception as error:  # one bad file must never stop the batch
-        status, facts["reason"] = FAILED, describe_error(error)
+        failure = reasons.failure(error, facts.get("format"))
+        status, facts["reason"], facts["detail"] = FAILED, str(failure), failure.detail
     return Result(path=path, status=status, seconds=time.perf_counter() - started, **facts)
 
 
@@ -130,10 +130,14 @@ def _open(data, settings):
     try:
         image = _open_any(data)
     except UnidentifiedImageError:
-        raise Fail("not an image, or a format Pillow cannot read") from None
+        raise Fail(reasons.not_an_image(data)) from None
     except Image.DecompressionBombError as error:
         raise Fail(f"too large, a possible decompression bomb ({error}); "
                    "raise the limit with --max-pixels") from None
+    except (Skip, Fail):
+        raise
+    except Exception as error:  # a plugin that recognised the file choked on its header
+        raise reasons.failure(error, reasons.claimed_format(data), part="header") from None
     width, height = image.size
     if width <= 0 or height <= 0:
         raise Fail(f"invalid dimensions {width}x{height}")
@@ -195,10 +199,8 @@ def _png_bit_depth(data):
 def _decode(image):
     try:
         image.load()
-    except OSError as error:
-        raise Fail(f"corrupt or truncated image data ({error})") from None
-    except (SyntaxError, ValueError) as error:  # Pillow's way of saying "broken file"
-        raise Fail(f"corrupt image ({error})") from None
+    except Exception as error:  # OSError, SyntaxError, ValueError...: Pillow's "broken file"
+        raise reasons.failure(error, image.format) from None
 
 
 def _target_format(image, size, settings):
@@ -308,16 +310,3 @@ def _delete_source_after_check(path, output_path):
     with Image.open(output_path) as written:
         written.load()
     os.unlink(path)
-
-
-def describe_error(error):
-    """One plain line for an unexpected exception."""
-    if isinstance(error, PermissionError):
-        return f"permission denied ({error.filename or 'file'})"
-    if isinstance(error, FileNotFoundError):
-        return "the file vanished while it was being optimized"
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-        return "no space left on the device: nothing was written"
-    if isinstance(error, MemoryError):
-        return "out of memory"
-    return f"{type(error).__name__}: {error}"
