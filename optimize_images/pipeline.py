@@ -67,6 +67,7 @@ def _optimize_bytes(path, data, before, settings, root, facts):
     _decode(source)
 
     target_format = _target_format(source, before.st_size, settings)
+    _refuse_converting_a_link(path, source.format, target_format, settings)
     if marked and target_format == source.format:
         raise Skip(ALREADY_OPTIMIZED)
     handler = formats.handler_for(target_format)
@@ -116,6 +117,8 @@ def _copy_unchanged(path, root, data, before, settings):
 def _read(path):
     if not os.path.lexists(path):
         raise Fail("no such file or folder")
+    if not os.path.exists(path):  # a symbolic link to nothing
+        raise Fail(f"broken symbolic link: its target {_link_target(path)} does not exist")
     before = os.stat(path)
     if not os.path.isfile(path):
         raise Fail("not a regular file")
@@ -203,6 +206,18 @@ def _decode(image):
         raise reasons.failure(error, image.format) from None
 
 
+def _link_target(path):
+    return os.path.join(os.path.dirname(path), os.readlink(path))
+
+
+def _refuse_converting_a_link(path, source_format, target_format, settings):
+    """A link named on the command line is followed to be optimized in place, but not
+    converted: the new file would need a name the link does not point at."""
+    if target_format != source_format and os.path.islink(path) and not settings.output_dir:
+        raise Skip(f"symbolic link: not converted (name its target, "
+                   f"{os.path.realpath(path)}, to convert it)")
+
+
 def _target_format(image, size, settings):
     target = settings.conversion_target
     if target is None or target == image.format:
@@ -283,7 +298,8 @@ def _write(path, output_path, data, before, converted, settings):
     _check_unchanged(path, before)
     if not converted:
         _refuse_read_only(before)
-        writer.replace_file(path, data, like=before, keep_times=keep_times)
+        # A symbolic link named on the command line: its target is replaced, the link kept.
+        writer.replace_file(os.path.realpath(path), data, like=before, keep_times=keep_times)
         return
     try:
         writer.create_file(output_path, data, like=before, keep_times=keep_times)
