@@ -15,7 +15,7 @@ import PIL
 
 from . import __version__, api, formats, reasons
 from .arguments import Exit, Parser, UsageError
-from .errors import CannotStart, Locked
+from .errors import CannotStart, Fail, Locked
 from .imageinfo import image_facts
 from .report import Reporter, check_report_destination, write_json_report
 from .settings import DEFAULT_LOSSY_QUALITY, Settings, SettingsError, flag_of
@@ -186,14 +186,19 @@ def print_info(path, stdout, stderr):
         return USAGE_ERROR
     try:
         facts = image_facts(path)
+    except Fail as error:
+        return _cannot_read(path, error, stderr)
     except Exception as error:  # unreadable, not an image...
-        stderr.write(f"optimize-images: {path}: cannot read image: "
-                     f"{reasons.failure(error, part='header')}\n")
-        return FAILED
+        return _cannot_read(path, reasons.failure(error, part="header"), stderr)
     width = max(len(label) for label, _ in facts)
     for label, value in facts:
         stdout.write(f"{label:<{width}}  {value}\n")
     return 0
+
+
+def _cannot_read(path, reason, stderr):
+    stderr.write(f"optimize-images: {path}: cannot read image: {reason}\n")
+    return FAILED
 
 
 def _subcommand(name):

@@ -8,6 +8,7 @@ Pillow's words as the failure's `detail`.
 
 import errno
 import os
+import re
 
 import PIL
 
@@ -67,6 +68,21 @@ def not_an_image(data):
     if claimed:
         return f"not an image: a {claimed} signature without a valid {claimed} header"
     return "not an image, or a format Pillow cannot read"
+
+
+def too_large(limit, *, size=None, error=None):
+    """The `Fail` for an image over the --max-pixels `limit`.
+
+    Either its `size` is known, or Pillow refused it first (`error`, a
+    DecompressionBombError quoting Pillow's own limit): we say ours.
+    """
+    if size:
+        count = f"{size[0]}x{size[1]} is {size[0] * size[1]:,} pixels"
+    else:
+        claimed = re.search(r"\((\d+) pixels\)", str(error))
+        count = f"{int(claimed.group(1)):,} pixels" if claimed else "more pixels than allowed"
+    return Fail(f"too large: {count}, over the limit of {limit:,} (raise it with --max-pixels)",
+                detail=detail_of(error) if error else "")
 
 
 def failure(error, format_name=None, *, part="data"):

@@ -39,6 +39,8 @@ def describe(result):
         parts.append(f"full-ssim={result.ssim:.4f}")
     if result.output_path and result.output_path != result.path:
         parts.append(f"=> {result.output_path}")
+    if result.note:
+        parts.append(f"({result.note})")
     return "  ".join(parts)
 
 

@@ -24,6 +24,7 @@ class Result:
     ssim: Optional[float] = None  # full-image SSIM of a lossy result, when measured
     seconds: float = 0.0
     detail: str = ""  # what Python or Pillow said, when a failure came from an exception
+    note: str = ""  # what else happened to an optimized file, e.g. its EXIF block was dropped
 
     @property
     def saved(self):
