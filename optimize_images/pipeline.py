@@ -139,7 +139,10 @@ def _read(path, settings):
             raise Fail("not a regular file")
         if before.st_size == 0:
             raise Fail("empty file (0 bytes)")
-        _check_header(handle.read(HEADER_BYTES), settings)
+        head = handle.read(HEADER_BYTES)
+        _check_header(head, settings)
+        if len(head) < HEADER_BYTES:  # that was all of it
+            return before, head
         handle.seek(0)
         return before, handle.read()
 

@@ -305,10 +305,14 @@ def _file_problems(path, original, lines, keep_exif):
         return problems
     try:
         expected = expected_size(original, keep_exif)
+    except Exception as error:  # the check itself must not stop the batch
+        return problems + [f"{name}: rewritten, though Pillow cannot open the original "
+                           f"({type(error).__name__}: {error})"]
+    try:
         with Image.open(io.BytesIO(after)) as image:
             image.load()
             size = image.size
-    except Exception as error:  # the check itself must not stop the batch
+    except Exception as error:
         return problems + [f"{name}: rewritten but unsound ({type(error).__name__}: {error})"]
     if size != expected:
         problems.append(f"{name}: rewritten at {size}, its original decodes to {expected}")
@@ -321,11 +325,19 @@ def expected_size(original, keep_exif):
         warnings.simplefilter("ignore")  # Pillow's words about the broken EXIF we made
         with Image.open(io.BytesIO(original)) as image:
             width, height = image.size
-            orientation = 1 if keep_exif else image.getexif().get(0x0112, 1)
+            orientation = 1 if keep_exif else _orientation(image)
     return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def _orientation(image):
+    """The EXIF orientation; none can be applied when the block cannot be read."""
+    try:
+        return image.getexif().get(0x0112, 1)
+    except Exception:  # Pillow raises for some broken blocks (a WebP's, say)
+        return 1
 
 
 def describe_reason(line):
     """A reason with numbers and paths generalised, for counting kinds of reasons."""
     reason = line.partition("FAILED: ")[2] or line.partition("skipped: ")[2]
-    return re.sub(r"\d[\d,.x]*", "N", reason)
+    return re.sub(r"\b0x[0-9a-fA-F]+\b|\b\d[\d,.]*(?:x\d+)?(?![\d.]|st|th)", "N", reason)
