@@ -268,7 +268,7 @@ def _decode(image):
     try:
         image.load()
     except Exception as error:  # OSError, SyntaxError, ValueError...: Pillow's "broken file"
-        raise reasons.failure(error, image.format) from None
+        raise reasons.failure(error, image.format, part="data") from None
 
 
 def _link_target(path):

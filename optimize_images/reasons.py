@@ -37,6 +37,12 @@ _PILLOW_WORDS = (
     ("not enough data", "truncated {what}"),
     ("premature end", "truncated {what}"),
     ("requires a buffer", "truncated {what}"),  # struct.error on a short read
+    # Decoders: "broken data stream when reading image file", "decoder error -2 when reading
+    # image file", "failed to read next frame", "broken PNG file (chunk ...)"...
+    ("when reading", "corrupt {what}"),
+    ("decoder", "corrupt {what}"),
+    ("read next frame", "corrupt {what}"),
+    ("broken", "corrupt {what}"),
 )
 # Exceptions a reader raises on frames it cannot find or decode.
 _FRAME_ERRORS = (IndexError, EOFError, KeyError)
@@ -85,12 +91,13 @@ def too_large(limit, *, size=None, error=None):
                 detail=detail_of(error) if error else "")
 
 
-def failure(error, format_name=None, *, part="data"):
+def failure(error, format_name=None, *, part=None):
     """A `Fail` for an exception: plain words, with what Python said as its detail.
 
     `format_name` is the image's format as far as it is known; `part` says
-    what was being read when it happened ("header" while opening, "data"
-    while decoding).
+    what was being read when it happened: "header" while opening, "data"
+    while decoding. Without it (later: transforming, encoding), an error
+    Pillow raises is not taken for a broken file unless its words say so.
     """
     return Fail(_words(error, format_name or "image", part), detail=detail_of(error))
 
@@ -109,9 +116,11 @@ def _words(error, format_name, part):
     message = str(error).lower()
     for piece, words in _PILLOW_WORDS:
         if piece in message:
-            return words.format(format=format_name, what=f"{format_name} {part}")
+            return words.format(format=format_name, what=f"{format_name} {part or 'data'}")
     if isinstance(error, _FRAME_ERRORS) and format_name == "GIF":
         return "corrupt GIF frame"
+    if part is None:
+        return f"Pillow cannot process this {format_name} image"
     return f"corrupt {format_name} {part}"
 
 

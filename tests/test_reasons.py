@@ -116,6 +116,17 @@ def test_a_bug_of_ours_is_called_an_internal_error_not_a_corrupt_file(tmp_path, 
     assert result.reason == "internal error (AttributeError: a bug); please report it"
 
 
+def test_an_encoder_refusing_is_not_called_a_corrupt_file(tmp_path, monkeypatch):
+    from optimize_images.formats import jpeg
+    path = tmp_path / "a.jpg"
+    path.write_bytes(encode(photo((32, 24)), "JPEG", quality=95))
+    monkeypatch.setattr(jpeg, "prepare", lambda image, settings: image.convert("LAB"))
+    result = pipeline.optimize_file(str(path), Settings(dry_run=True, jobs=1, quality=80))
+    assert result.status == FAILED
+    assert result.reason == "Pillow cannot process this JPEG image"
+    assert "LAB" in result.detail
+
+
 def test_system_errors_in_words():
     assert reasons.system_words(OSError(28, "No space left on device")) == \
         "no space left on the device"
