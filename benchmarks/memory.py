@@ -56,7 +56,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="memory-") as work:
         work = Path(work)
         table = Table()
-        table.row("interpreter, our modules, Pillow's plugins", None, *measure(FLOOR, work))
+        peak, seconds, _ = measure(FLOOR, work)
+        table.row("interpreter, our modules, Pillow's plugins", None, peak, seconds)
         photos = prepared_photos(args.photos, work)
         measure_photos(photos, work, table)
         if not args.skip_worst:
@@ -67,21 +68,32 @@ def main(argv=None):
 
 class Table:
     def __init__(self):
-        print(f"{'case':58} {'pixels':>9} {'peak RSS':>10} {'B/pixel':>8} {'seconds':>8}")
+        print(f"{'case':52} {'pixels':>9} {'peak RSS':>10} {'B/pixel':>8} {'seconds':>8}  outcome")
 
-    def row(self, label, pixels, peak, seconds=None, status=0):
+    def row(self, label, pixels, peak, seconds=None, outcome=""):
         per_pixel = f"{peak / pixels:8.1f}" if pixels else f"{'':8}"
         shown = f"{pixels / 1e6:7.1f}MP" if pixels else f"{'':9}"
         timing = f"{seconds:8.1f}" if seconds is not None else f"{'':8}"
-        flag = "" if status in (0, 1) else f"  (exit status {status})"
-        print(f"{label:58} {shown} {peak / 1e6:7.0f} MB {per_pixel} {timing}{flag}", flush=True)
+        print(f"{label:52} {shown} {peak / 1e6:7.0f} MB {per_pixel} {timing}  {outcome}",
+              flush=True)
 
 
 def measure(command, work):
-    status, _, err, peak, seconds = run_measured(command, work, timeout=3600)
+    """(peak bytes, seconds, what happened): the first line's verdict, or the exit status."""
+    status, out, err, peak, seconds = run_measured(command, work, timeout=3600)
     if err.strip():
         print(f"   (stderr: {err.strip()[:200]})")
-    return peak, seconds, status
+    return peak, seconds, _outcome(out, status)
+
+
+def _outcome(out, status):
+    if status not in (0, 1):
+        return f"exit status {status}"
+    first = out.splitlines()[0] if out else ""
+    for verdict in ("FAILED: ", "skipped: "):
+        if verdict in first:
+            return verdict + first.partition(verdict)[2][:60]
+    return "optimized" if status == 0 and " -> " in first else f"exit status {status}"
 
 
 def prepared_photos(folder, work):
@@ -103,8 +115,9 @@ def measure_photos(photos, work, table):
         with Image.open(path) as image:
             pixels[path.name] = image.width * image.height
     largest = max(pixels.values())
-    table.row(f"photos folder, {len(photos)} files, one process", largest,
-              *measure(RUN + [str(folder)], work))
+    peak, seconds, _ = measure(RUN + [str(folder)], work)
+    table.row(f"photos folder, {len(photos)} files, one process", largest, peak, seconds,
+              "(largest photo's pixels)")
     peaks = []
     for name in sorted(pixels):
         peak, _, _ = measure(RUN + [str(folder / name)], work)
@@ -120,6 +133,7 @@ def measure_worst(pixels, work, table):
     rgb = _big_picture(side, "RGB")
     jpeg = _save(work / "big.jpg", rgb, quality=92)
     table.row("RGB JPEG, quality search", side * side, *measure(RUN + [str(jpeg)], work))
+    table.row("RGB JPEG, -q 60", side * side, *measure(RUN + ["-q", "60", str(jpeg)], work))
     del rgb
     png = _save(work / "big.png", _big_picture(side, "RGBA"), compress_level=1)
     table.row("RGBA PNG, in place", side * side, *measure(RUN + [str(png)], work))
