@@ -31,8 +31,11 @@ if hasattr(errno, "EDQUOT"):
 
 # Pieces of Pillow's messages (lower case) → our words; {what} is e.g. "PNG data".
 _PILLOW_WORDS = (
-    ("max_text_chunk", "a {format} text chunk too large to read (a possible decompression bomb)"),
-    ("max_text_memory", "{format} text chunks too large to read (a possible decompression bomb)"),
+    # Pillow 9.5 says "Decompressed Data Too Large", later ones add "for ...MAX_TEXT_CHUNK".
+    ("decompressed data too large", "a {format} text chunk too large to read "
+                                    "(a possible decompression bomb)"),
+    ("too much memory used in text chunks", "{format} text chunks too large to read "
+                                            "(a possible decompression bomb)"),
     ("truncated", "truncated {what}"),
     ("not enough data", "truncated {what}"),
     ("premature end", "truncated {what}"),

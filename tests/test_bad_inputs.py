@@ -121,6 +121,26 @@ BAD_FILES = {
     "zero_width_frame.gif": (lambda: gif_claiming((4, 4), (0, 4)),
                              "corrupt|invalid dimensions"),
 }
+# Pillow 9.5 reads a GIF frame of zero width as an empty picture: nothing is wrong to report.
+READ_BY_OLD_PILLOW = {"zero_width_frame.gif"}
+
+
+def pillow_reads(data):
+    """True when this Pillow decodes every frame of `data` without complaint."""
+    try:
+        with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as image:
+            warnings.simplefilter("ignore")
+            for frame in range(getattr(image, "n_frames", 1)):
+                image.seek(frame)
+                image.load()
+    except Exception:
+        return False
+    return True
+
+
+def broken_here(name):
+    """Whether BAD_FILES[name] is broken for this Pillow (skip the test where it is not)."""
+    return name not in READ_BY_OLD_PILLOW or not pillow_reads(BAD_FILES[name][0]())
 
 
 # --- Reading a run's output --------------------------------------------------------------
@@ -162,6 +182,8 @@ def assert_clean(run):
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_a_broken_file_fails_alone_and_the_batch_goes_on(tmp_path, name):
+    if not broken_here(name):
+        pytest.skip(f"this Pillow reads {name} as a sound picture")
     make, reason = BAD_FILES[name]
     bad = tmp_path / name
     bad.write_bytes(make())
@@ -185,8 +207,9 @@ def test_all_broken_files_together_in_a_process_pool(tmp_path):
     """The default workers: each result comes back from a worker process, in order."""
     originals = {}
     for name, (make, _) in BAD_FILES.items():
-        (tmp_path / name).write_bytes(make())
-        originals[tmp_path / name] = make()
+        if broken_here(name):
+            (tmp_path / name).write_bytes(make())
+            originals[tmp_path / name] = make()
     good, good_before = good_photo(tmp_path)
     run = run_cli(tmp_path)
     assert run.code == 1
@@ -195,14 +218,16 @@ def test_all_broken_files_together_in_a_process_pool(tmp_path):
         assert path.read_bytes() == data
     assert_optimized(run, good, good_before)
     listed = [line.split("  ")[0] for line in run.out.splitlines() if "  " in line]
-    assert listed == sorted(listed) and len(listed) == len(BAD_FILES) + 1
-    assert f"{len(BAD_FILES) + 1} files: 1 optimized, 0 skipped, {len(BAD_FILES)} failed" in run.out
+    assert listed == sorted(listed) and len(listed) == len(originals) + 1
+    assert f"{len(originals) + 1} files: 1 optimized, 0 skipped, {len(originals)} failed" in run.out
     assert_clean(run)
     assert not leftovers(tmp_path)
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_a_broken_file_named_on_the_command_line_fails_with_one_line(tmp_path, name):
+    if not broken_here(name):
+        pytest.skip(f"this Pillow reads {name} as a sound picture")
     make, _ = BAD_FILES[name]
     bad = tmp_path / name
     bad.write_bytes(make())

@@ -7,8 +7,10 @@ saw in fuzzed and real files; the test checks both our words and Pillow's.
 import io
 import json
 import struct
+import warnings
 import zlib
 
+import PIL
 import pytest
 from PIL import Image
 
@@ -52,7 +54,7 @@ KINDS = {
                        "truncated PNG header", "Truncated tRNS chunk"),
     "huge_text.png": (
         lambda: small_png(chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"a" * 3_000_000))),
-        {}, "a PNG text chunk too large to read", "MAX_TEXT_CHUNK"),
+        {}, "a PNG text chunk too large to read", "ecompressed "),
     "broken_stream.png": (
         lambda: small_png()[:41] + chunk(b"IDAT", b"\x78\x9c" + bytes(range(1, 60))) +
         chunk(b"IEND", b""), {}, "corrupt PNG data", "stream"),
@@ -63,9 +65,26 @@ KINDS = {
 }
 
 
+def what_pillow_says(data):
+    """What this Pillow raises opening `data` and decoding every frame ('' if nothing)."""
+    try:
+        with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as image:
+            warnings.simplefilter("ignore")
+            for frame in range(getattr(image, "n_frames", 1)):
+                image.seek(frame)
+                image.load()
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return ""
+
+
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_what_pillow_raises_is_said_in_plain_words(tmp_path, name):
     make, options, words, detail = KINDS[name]
+    said = what_pillow_says(make())
+    if detail not in said:
+        # e.g. Pillow 9.5 has no tRNS length check: it cannot identify that file at all.
+        pytest.skip(f"this Pillow ({PIL.__version__}) says {said!r} here, not {detail!r}")
     path = tmp_path / name
     path.write_bytes(make())
     result = pipeline.optimize_file(str(path), Settings(dry_run=True, jobs=1, **options))
@@ -85,7 +104,7 @@ def test_an_image_too_wide_for_webp_is_left_alone_with_the_reason(tmp_path):
 
 
 def test_the_report_keeps_what_pillow_said_and_the_line_does_not(tmp_path):
-    make, _, words, detail = KINDS["short_trns.png"]
+    make, _, words, detail = KINDS["truncated.png"]
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.png").write_bytes(make())
     report = tmp_path / "report.json"
