@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import List
 
 from .discovery import find_images, find_stale_temporaries, roots
-from .lock import Locked, TreeLock  # noqa: F401  (Locked is part of the API)
+from .errors import CannotStart, Locked  # noqa: F401  (both are part of the API)
+from .lock import TreeLock
 from .pipeline import optimize_file  # noqa: F401  (one file, for scripts)
+from .reasons import system_words
 from .results import Result, Summary
 from .runner import run
 from .settings import Settings
@@ -39,12 +41,25 @@ def find(settings):
 def optimize_with(settings, *, candidates=None, on_result=None):
     """Run `settings`; `on_result(result)` is called for each file as it finishes, in order.
 
-    Raises `Locked` when another run works on the same tree. Ctrl-C ends the
-    run early: the outcome then has `summary.interrupted` set.
+    Raises `CannotStart` before touching any file when the run cannot begin (a
+    missing path, an --output-dir that cannot be made, a lock that cannot be
+    created) and `Locked` when another run works on the same tree. Ctrl-C ends
+    the run early: the outcome then has `summary.interrupted` set.
     """
+    check_can_start(settings)
     with run_lock(settings):
         remove_stale_temporaries(settings)
         return _optimize_all(settings, candidates, on_result)
+
+
+def check_can_start(settings):
+    """Raise `CannotStart` for what would stop the run before any file is touched."""
+    for given in settings.paths:
+        if not os.path.lexists(os.path.expanduser(given)):
+            raise CannotStart(given, "no such file or folder")
+    output_dir = settings.output_dir
+    if output_dir and os.path.lexists(output_dir) and not os.path.isdir(output_dir):
+        raise CannotStart(output_dir, "--output-dir names a file, not a folder")
 
 
 def run_lock(settings):
@@ -52,9 +67,16 @@ def run_lock(settings):
     if not settings.writes_files:
         return contextlib.nullcontext()
     if settings.output_dir:
-        os.makedirs(settings.output_dir, exist_ok=True)
+        _make_output_dir(settings.output_dir)
         return TreeLock([settings.output_dir])
     return TreeLock(roots(settings.paths))
+
+
+def _make_output_dir(folder):
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise CannotStart(folder, f"cannot create the output folder: {system_words(error)}") from None
 
 
 def remove_stale_temporaries(settings):
@@ -63,7 +85,7 @@ def remove_stale_temporaries(settings):
         return
     folders = [settings.output_dir] if settings.output_dir else settings.paths
     for path in list(find_stale_temporaries(folders, recursive=not settings.no_recursion)):
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):  # gone already, or in a folder we may not write
             os.unlink(path)
 
 
@@ -71,6 +93,7 @@ def watch_with(settings, *, on_result=None, stop=None):
     """Watch mode: optimize new or changed files until `stop` (an Event) is set or Ctrl-C."""
     from .watch import watch  # watch imports this module
 
+    check_can_start(settings)
     with run_lock(settings):
         remove_stale_temporaries(settings)
         outcome = _collecting(on_result, lambda collect: watch(settings, collect, stop=stop))

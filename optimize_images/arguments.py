@@ -2,8 +2,10 @@
 
 import argparse
 
+from .errors import OptimizeImagesError
 
-class UsageError(Exception):
+
+class UsageError(OptimizeImagesError):
     """A command line that cannot be run; str(self) is the one line to show."""
 
 

@@ -1,23 +1,29 @@
 """The command line: parse into `Settings`, run, report, return the exit status.
 
 Exit status: 0 when every file was optimized or deliberately skipped, 1 when
-any file failed, 2 for a usage error, 130 when interrupted.
+any file failed (or the report could not be written), 2 for a usage error or
+anything else that stops the run before any work, 75 when another run holds
+the tree, 130 when interrupted, 141 when the output pipe was closed.
 """
 
 import argparse
+import os
 import sys
 from dataclasses import fields
 
 import PIL
 
-from . import __version__, api, formats
+from . import __version__, api, formats, reasons
 from .arguments import Exit, Parser, UsageError
+from .errors import CannotStart, Fail, Locked
 from .imageinfo import image_facts
-from .report import Reporter, write_json_report
+from .report import Reporter, check_report_destination, write_json_report
 from .settings import DEFAULT_LOSSY_QUALITY, Settings, SettingsError, flag_of
 
+FAILED = 1
 USAGE_ERROR = 2
 LOCKED = 75  # EX_TEMPFAIL: another run holds the tree; try again later
+BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell shows for a tool whose reader went away
 SUBCOMMANDS = ("diff", "compare")
 
 DESCRIPTION = (
@@ -78,6 +84,16 @@ def main(argv=None, stdout=None, stderr=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    try:
+        return _command(argv, stdout, stderr)
+    except BrokenPipeError:
+        # The reader (head, a closed pager) went away: stop quietly, as other
+        # Unix tools do. The run ended as after Ctrl-C: finished files are whole.
+        _discard_further_output(stdout, stderr)
+        return BROKEN_PIPE
+
+
+def _command(argv, stdout, stderr):
     if argv and argv[0] in SUBCOMMANDS:
         return _subcommand(argv[0])(argv[1:], stdout=stdout, stderr=stderr)
     try:
@@ -95,13 +111,34 @@ def main(argv=None, stdout=None, stderr=None):
         return USAGE_ERROR
     try:
         return optimize(settings, stdout, stderr)
-    except api.Locked as error:
+    except Locked as error:
         stderr.write(f"optimize-images: {error}; exiting\n")
         return LOCKED
+    except CannotStart as error:
+        stderr.write(f"optimize-images: error: {error}\n")
+        return USAGE_ERROR
+
+
+def _discard_further_output(*streams):
+    """Point the streams' descriptors at the null device, so that the final
+    flush at exit does not fail (and print) again."""
+    for stream in streams:
+        try:
+            descriptor = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # not a real file (tests' StringIO)
+            continue
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, descriptor)
+        os.close(null)
 
 
 def optimize(settings, stdout, stderr):
-    """Run, print as asked, write the JSON report if asked; return the exit status."""
+    """Run, print as asked, write the JSON report if asked; return the exit status.
+
+    Raises `CannotStart` (before any work) and `Locked`.
+    """
+    if settings.report:
+        check_report_destination(settings.report)
     human = stderr if settings.report == "-" else stdout
     if settings.watch:
         reporter = Reporter(settings, human, is_terminal=False)
@@ -112,9 +149,23 @@ def optimize(settings, stdout, stderr):
         outcome = api.optimize_with(settings, candidates=candidates,
                                     on_result=reporter.file_done)
     reporter.finish(outcome.summary)
-    if settings.report:
-        write_json_report(outcome, settings.report, stdout)
-    return outcome.summary.exit_status
+    status = outcome.summary.exit_status
+    if settings.report and not _report_written(outcome, settings.report, stdout, stderr):
+        return status or FAILED
+    return status
+
+
+def _report_written(outcome, destination, stdout, stderr):
+    """Write the JSON report; False (and one line) when the disk refused it at the end."""
+    try:
+        write_json_report(outcome, destination, stdout)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        stderr.write(f"optimize-images: error: {destination}: cannot write the report: "
+                     f"{reasons.system_words(error)}\n")
+        return False
+    return True
 
 
 def print_supported(stdout):
@@ -130,15 +181,24 @@ def print_supported(stdout):
 
 
 def print_info(path, stdout, stderr):
+    if not os.path.lexists(path):
+        stderr.write(f"optimize-images: error: {path}: no such file or folder\n")
+        return USAGE_ERROR
     try:
         facts = image_facts(path)
-    except Exception as error:  # unreadable, not an image, missing...
-        stderr.write(f"optimize-images: {path}: cannot read image: {error}\n")
-        return 1
+    except Fail as error:
+        return _cannot_read(path, error, stderr)
+    except Exception as error:  # unreadable, not an image...
+        return _cannot_read(path, reasons.failure(error, part="header"), stderr)
     width = max(len(label) for label, _ in facts)
     for label, value in facts:
         stdout.write(f"{label:<{width}}  {value}\n")
     return 0
+
+
+def _cannot_read(path, reason, stderr):
+    stderr.write(f"optimize-images: {path}: cannot read image: {reason}\n")
+    return FAILED
 
 
 def _subcommand(name):

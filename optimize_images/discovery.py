@@ -3,7 +3,8 @@
 Folders are walked in a stable (sorted) order; hidden folders and files, our
 own temporary files and symbolic links are skipped, so a walk never leaves the
 tree. A file named on the command line is always looked at, whatever its name:
-its content decides what it is.
+its content decides what it is; a symbolic link named there is followed (the
+pipeline optimizes its target in place and keeps the link).
 """
 
 import os
@@ -40,9 +41,20 @@ def find_stale_temporaries(paths, *, recursive=True):
 
 
 def roots(paths):
-    """The folders a run works in: each folder given, or a given file's folder."""
-    return sorted({given if os.path.isdir(given) else (os.path.dirname(given) or ".")
-                   for given in map(os.path.expanduser, paths)})
+    """The folders a run works in: each folder given, or a given file's folder.
+
+    For a symbolic link to a file, that is its target's folder, where the
+    optimized file is written.
+    """
+    return sorted({_root_of(given) for given in map(os.path.expanduser, paths)})
+
+
+def _root_of(given):
+    if os.path.isdir(given):
+        return given
+    if os.path.islink(given) and os.path.exists(given):
+        return os.path.dirname(os.path.realpath(given))
+    return os.path.dirname(given) or "."
 
 
 def excluded(relative_path, patterns):

@@ -1,14 +1,30 @@
 """What -i/--info tells about one image file."""
 
 import os
+import warnings
 
 from PIL import Image
 
+from .errors import Fail
 from .transforms import has_alpha, orientation_of
 
 
 def image_facts(path):
-    """(label, value) pairs describing the file; raises OSError for unreadable files."""
+    """(label, value) pairs describing the file.
+
+    Raises `Fail` for what is not a regular file (a FIFO would block), and
+    whatever Pillow raises for what it cannot read. Pillow's warnings (about
+    a broken EXIF block, say) are not shown: they would go past the streams
+    the caller gave.
+    """
+    if not os.path.isfile(path):
+        raise Fail("not a regular file")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _facts(path)
+
+
+def _facts(path):
     with Image.open(path) as image:
         facts = [
             ("file", path),

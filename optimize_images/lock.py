@@ -3,18 +3,18 @@
 import errno
 import os
 
+from .errors import CannotStart, Locked
+from .reasons import system_words
+
 LOCK_NAME = ".optimize-images.lock"
-
-
-class Locked(Exception):
-    """Another live run holds the lock; str(self) names it."""
 
 
 class TreeLock:
     """Lock files in a set of folders, taken in a stable order and released together.
 
     A lock whose process is gone (a run killed with SIGKILL, a reboot) is
-    stale and taken over.
+    stale and taken over. A lock that cannot be created at all (a full disk,
+    a folder we may not write to) is a `CannotStart` naming the folder.
     """
 
     def __init__(self, folders):
@@ -26,6 +26,7 @@ class TreeLock:
             for path in self.paths:
                 _acquire(path)
                 self.held.append(path)
+                _remove_stale_pid_files(path)
         except BaseException:
             self.release()
             raise
@@ -51,24 +52,57 @@ def _acquire(path):
             if holder is not None and _alive(holder):
                 raise Locked(f"another optimize-images run (process {holder}) holds {path}")
             _remove(path)  # stale: its process is gone, or the file is unreadable
+        except OSError as error:
+            raise CannotStart(os.path.dirname(path), f"cannot create the lock file {LOCK_NAME} "
+                              f"there: {system_words(error)}") from None
     raise Locked(f"could not take {path}: another run keeps taking it")
 
 
 def _create_with_pid(path):
-    """Create `path` already holding our pid, so no reader ever sees it empty."""
+    """Create `path` already holding our pid, so no reader ever sees it empty.
+
+    The pid is written to `<path>.<pid>` first, which is then hard-linked to
+    `path`; whatever fails, nothing of ours is left behind.
+    """
     temp = f"{path}.{os.getpid()}"
-    with open(temp, "w") as handle:
-        handle.write(f"{os.getpid()}\n")
     try:
-        os.link(temp, path)
-    except FileExistsError:
-        raise
-    except (AttributeError, OSError):  # no hard links: exclusive create, then write
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(f"{os.getpid()}\n")
+        _write_pid(temp, os.O_TRUNC)
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            raise
+        except (AttributeError, OSError):  # no hard links: exclusive create, then write
+            _write_pid(path, os.O_EXCL)
     finally:
         _remove(temp)
+
+
+def _write_pid(path, mode):
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o644)
+    try:
+        try:
+            os.write(descriptor, f"{os.getpid()}\n".encode())
+        finally:
+            os.close(descriptor)
+    except BaseException:
+        _remove(path)  # ours: created just now (O_EXCL) or our own pid file
+        raise
+
+
+def _remove_stale_pid_files(path):
+    """Remove the `<lock>.<pid>` files of dead runs (killed between creating and removing one)."""
+    folder, prefix = os.path.dirname(path), LOCK_NAME + "."
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):]
+        if name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
+            try:
+                _remove(os.path.join(folder, name))
+            except OSError:  # someone else's, in a sticky folder: not ours to clean
+                pass
 
 
 def _holder(path):

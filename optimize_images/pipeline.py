@@ -5,7 +5,6 @@ code runs in a process pool, a thread pool or a serial loop. It never raises
 for a bad file: every outcome is a `Result` with a reason in plain words.
 """
 
-import errno
 import io
 import os
 import stat
@@ -14,15 +13,18 @@ import warnings
 
 from PIL import Image, UnidentifiedImageError
 
-from . import formats, metrics, transforms, writer
+from . import formats, metrics, reasons, transforms, writer
 from .errors import Fail, Skip
 from .formats import heif, jpeg, webp
-from .metadata import clean_exif
+from .metadata import clean_exif, exif_problem, without_jpeg_exif
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
 
 # -cb converts a PNG only when it is at least this big and looks like a photo.
 BIG_PNG_BYTES = 300_000
 ALREADY_OPTIMIZED = "already optimized (it carries our marker; --force redoes it)"
+# What is read of a file before the rest: past the EXIF, ICC and XMP segments of nearly every JPEG.
+HEADER_BYTES = 1 << 18
+EXIF_UNREADABLE = "Pillow cannot read it"
 
 
 def optimize_file(path, settings, *, root=None):
@@ -38,14 +40,17 @@ def optimize_file(path, settings, *, root=None):
     except Skip as reason:
         status, facts["reason"] = SKIPPED, str(reason)
     except Fail as reason:
-        status, facts["reason"] = FAILED, str(reason)
+        status, facts["reason"], facts["detail"] = FAILED, str(reason), reason.detail
     except Exception as error:  # one bad file must never stop the batch
-        status, facts["reason"] = FAILED, describe_error(error)
-    return Result(path=path, status=status, seconds=time.perf_counter() - started, **facts)
+        failure = reasons.failure(error, facts.get("format"))
+        status, facts["reason"], facts["detail"] = FAILED, str(failure), failure.detail
+    note = facts.pop("note", "")  # about what was written: nothing was, unless optimized
+    return Result(path=path, status=status, seconds=time.perf_counter() - started,
+                  note=note if status == OPTIMIZED else "", **facts)
 
 
 def _optimize(path, settings, root, facts):
-    before, data = _read(path)
+    before, data = _read(path, settings)
     facts["size_before"] = before.st_size
     if settings.conversion_target is None and not settings.output_dir and settings.writes_files:
         _refuse_read_only(before)  # before any work: nothing could be written anyway
@@ -58,8 +63,9 @@ def _optimize(path, settings, root, facts):
 
 
 def _optimize_bytes(path, data, before, settings, root, facts):
-    source = _open(data, settings)
-    facts.update(format=source.format, mode=source.mode)
+    source, exif_unreadable = _open(data, settings)
+    facts.update(format=source.format, mode=source.mode,
+                 note=_exif_note(source, exif_unreadable, settings))
     animated = _check_supported(source, data, settings)
     marked = not settings.force and _is_marked(source)
     if marked and settings.conversion_target in (None, source.format):
@@ -67,6 +73,7 @@ def _optimize_bytes(path, data, before, settings, root, facts):
     _decode(source)
 
     target_format = _target_format(source, before.st_size, settings)
+    _refuse_converting_a_link(path, source.format, target_format, settings)
     if marked and target_format == source.format:
         raise Skip(ALREADY_OPTIMIZED)
     handler = formats.handler_for(target_format)
@@ -113,46 +120,111 @@ def _copy_unchanged(path, root, data, before, settings):
     writer.replace_file(output_path, data, like=before, keep_times=not settings.update_mtime)
 
 
-def _read(path):
+def _read(path, settings):
+    """The file's status and bytes, once its header showed an image we may decode.
+
+    Never opens what is not a regular file (a FIFO would block), and reads
+    only the first HEADER_BYTES of what is no image or too large: a 1 GB
+    file of zeros named .jpg costs nothing.
+    """
     if not os.path.lexists(path):
         raise Fail("no such file or folder")
-    before = os.stat(path)
+    if not os.path.exists(path):  # a symbolic link to nothing
+        raise Fail(f"broken symbolic link: its target {_link_target(path)} does not exist")
     if not os.path.isfile(path):
         raise Fail("not a regular file")
-    if before.st_size == 0:
-        raise Fail("empty file (0 bytes)")
-    with open(path, "rb") as handle:
+    with open(path, "rb", opener=_open_without_blocking) as handle:
+        before = os.fstat(handle.fileno())
+        if not stat.S_ISREG(before.st_mode):  # replaced by something else meanwhile
+            raise Fail("not a regular file")
+        if before.st_size == 0:
+            raise Fail("empty file (0 bytes)")
+        head = handle.read(HEADER_BYTES)
+        _check_header(head, settings)
+        if len(head) < HEADER_BYTES:  # that was all of it
+            return before, head
+        handle.seek(0)
         return before, handle.read()
 
 
-def _open(data, settings):
-    """Open (not decode) the image, enforcing our pixel limit before any decoding."""
+def _open_without_blocking(path, flags):
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def _check_header(head, settings):
+    """Refuse from the first bytes what is too large, or no image at all."""
     try:
-        image = _open_any(data)
+        size = Image.open(io.BytesIO(head)).size
     except UnidentifiedImageError:
-        raise Fail("not an image, or a format Pillow cannot read") from None
+        if reasons.claimed_format(head) or heif.looks_like_heif(head):
+            return  # perhaps a longer header, a broken EXIF block, HEIF: read it all
+        raise Fail(reasons.not_an_image(head)) from None
     except Image.DecompressionBombError as error:
-        raise Fail(f"too large, a possible decompression bomb ({error}); "
-                   "raise the limit with --max-pixels") from None
-    width, height = image.size
+        raise reasons.too_large(settings.max_pixels, error=error) from None
+    except Exception:
+        return  # reading the whole file tells precisely what is wrong
+    _check_dimensions(size, settings)
+
+
+def _open(data, settings):
+    """(image, whether its EXIF was unreadable): opened, not decoded, within our pixel limit."""
+    try:
+        image, exif_unreadable = _open_any(data)
+    except UnidentifiedImageError:
+        raise Fail(reasons.not_an_image(data)) from None
+    except Image.DecompressionBombError as error:
+        raise reasons.too_large(settings.max_pixels, error=error) from None
+    except (Skip, Fail):
+        raise
+    except Exception as error:  # a plugin that recognised the file choked on its header
+        raise reasons.failure(error, reasons.claimed_format(data), part="header") from None
+    _check_dimensions(image.size, settings)
+    return image, exif_unreadable
+
+
+def _check_dimensions(size, settings):
+    width, height = size
     if width <= 0 or height <= 0:
         raise Fail(f"invalid dimensions {width}x{height}")
     if width * height > settings.max_pixels:
-        raise Fail(f"too large: {width}x{height} is {width * height:,} pixels, over the "
-                   f"limit of {settings.max_pixels:,} (raise it with --max-pixels)")
-    return image
+        raise reasons.too_large(settings.max_pixels, size=size)
 
 
 def _open_any(data):
+    """(image, whether its EXIF was unreadable), through Pillow, else without the JPEG's EXIF
+    block (which can stop Pillow from opening a sound photo), else through pillow-heif."""
     try:
-        return Image.open(io.BytesIO(data))
-    except UnidentifiedImageError:
-        if not heif.looks_like_heif(data):
+        return Image.open(io.BytesIO(data)), False
+    except Image.DecompressionBombError:
+        raise
+    except Exception as error:
+        without_exif = _open_without_exif(data)
+        if without_exif is not None:
+            return without_exif, True
+        if not (isinstance(error, UnidentifiedImageError) and heif.looks_like_heif(data)):
             raise
     if not heif.register_opener():
         raise Skip("HEIC/HEIF needs the optional pillow-heif package "
                    "(pip install 'optimize-images[heif]')")
-    return Image.open(io.BytesIO(data))
+    return Image.open(io.BytesIO(data)), False
+
+
+def _open_without_exif(data):
+    stripped = without_jpeg_exif(data)
+    if stripped is None:
+        return None
+    try:
+        return Image.open(io.BytesIO(stripped))
+    except Exception:
+        return None
+
+
+def _exif_note(source, exif_unreadable, settings):
+    """With -ke, what the result line says about an EXIF block that had to be dropped."""
+    if not settings.keep_exif:
+        return ""
+    problem = EXIF_UNREADABLE if exif_unreadable else exif_problem(source.info.get("exif"))
+    return f"EXIF dropped: {problem}" if problem else ""
 
 
 def _check_supported(image, data, settings):
@@ -195,10 +267,20 @@ def _png_bit_depth(data):
 def _decode(image):
     try:
         image.load()
-    except OSError as error:
-        raise Fail(f"corrupt or truncated image data ({error})") from None
-    except (SyntaxError, ValueError) as error:  # Pillow's way of saying "broken file"
-        raise Fail(f"corrupt image ({error})") from None
+    except Exception as error:  # OSError, SyntaxError, ValueError...: Pillow's "broken file"
+        raise reasons.failure(error, image.format, part="data") from None
+
+
+def _link_target(path):
+    return os.path.join(os.path.dirname(path), os.readlink(path))
+
+
+def _refuse_converting_a_link(path, source_format, target_format, settings):
+    """A link named on the command line is followed to be optimized in place, but not
+    converted: the new file would need a name the link does not point at."""
+    if target_format != source_format and os.path.islink(path) and not settings.output_dir:
+        raise Skip(f"symbolic link: not converted (name its target, "
+                   f"{os.path.realpath(path)}, to convert it)")
 
 
 def _target_format(image, size, settings):
@@ -282,7 +364,8 @@ def _write(path, output_path, data, before, converted, settings):
     _check_unchanged(path, before)
     if not converted:
         _refuse_read_only(before)
-        writer.replace_file(path, data, like=before, keep_times=keep_times)
+        # A symbolic link named on the command line: its target is replaced, the link kept.
+        writer.replace_file(os.path.realpath(path), data, like=before, keep_times=keep_times)
         return
     try:
         writer.create_file(output_path, data, like=before, keep_times=keep_times)
@@ -309,16 +392,3 @@ def _delete_source_after_check(path, output_path):
     with Image.open(output_path) as written:
         written.load()
     os.unlink(path)
-
-
-def describe_error(error):
-    """One plain line for an unexpected exception."""
-    if isinstance(error, PermissionError):
-        return f"permission denied ({error.filename or 'file'})"
-    if isinstance(error, FileNotFoundError):
-        return "the file vanished while it was being optimized"
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-        return "no space left on the device: nothing was written"
-    if isinstance(error, MemoryError):
-        return "out of memory"
-    return f"{type(error).__name__}: {error}"

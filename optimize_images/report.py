@@ -4,8 +4,10 @@ import json
 import os
 
 from . import __version__
+from .errors import CannotStart
+from .reasons import system_words
 from .results import FAILED, SKIPPED
-from .writer import replace_file
+from .writer import check_can_write, replace_file
 
 _BAR_WIDTH = 24
 
@@ -37,6 +39,8 @@ def describe(result):
         parts.append(f"full-ssim={result.ssim:.4f}")
     if result.output_path and result.output_path != result.path:
         parts.append(f"=> {result.output_path}")
+    if result.note:
+        parts.append(f"({result.note})")
     return "  ".join(parts)
 
 
@@ -133,6 +137,23 @@ def json_report(outcome):
             "exit_status": summary.exit_status,
         },
     }
+
+
+def check_report_destination(destination):
+    """Raise `CannotStart` unless the JSON report can be written to `destination`.
+
+    Checked before any work, so that a run never rewrites files and then
+    loses the report about them.
+    """
+    if destination == "-":
+        return
+    if os.path.isdir(destination):
+        raise CannotStart(destination, "--report names a folder, not a file")
+    try:
+        check_can_write(destination)
+    except OSError as error:
+        raise CannotStart(destination, f"cannot write the report there: "
+                                       f"{system_words(error)}") from None
 
 
 def write_json_report(outcome, destination, stdout):

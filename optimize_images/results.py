@@ -12,7 +12,7 @@ FAILED = "failed"
 class Result:
     path: str
     status: str
-    reason: str = ""
+    reason: str = ""  # why it was skipped or failed, in plain words
     format: str = ""
     mode: str = ""
     size_before: int = 0
@@ -23,6 +23,8 @@ class Result:
     output_path: Optional[str] = None
     ssim: Optional[float] = None  # full-image SSIM of a lossy result, when measured
     seconds: float = 0.0
+    detail: str = ""  # what Python or Pillow said, when a failure came from an exception
+    note: str = ""  # what else happened to an optimized file, e.g. its EXIF block was dropped
 
     @property
     def saved(self):

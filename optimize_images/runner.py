@@ -12,6 +12,7 @@ from functools import partial
 
 from PIL import Image
 
+from . import parent_watch
 from .pipeline import optimize_file
 
 PROCESS, THREAD, SERIAL = "process", "thread", "serial"
@@ -55,18 +56,24 @@ def _collect(kind, candidates, settings, results, on_result):
     """Append results as they come; return how many were done when the executor stopped."""
     done = 0
     iterator = _results(kind, candidates, settings)
-    while True:
-        try:
-            result = next(iterator)
-        except StopIteration:
-            return done
-        except _EXECUTOR_FAILURES:  # work() never raises: the executor itself failed
-            if kind == SERIAL:
-                raise
-            return done
-        results.append(result)
-        done += 1
-        on_result(result)
+    try:
+        while True:
+            try:
+                result = next(iterator)
+            except StopIteration:
+                return done
+            except _EXECUTOR_FAILURES:  # work() never raises: the executor itself failed
+                if kind == SERIAL:
+                    raise
+                return done
+            results.append(result)
+            done += 1
+            on_result(result)
+    finally:
+        # Whatever stops us (on_result's output pipe closed, say), the pool is
+        # shut down here, after the files being written are finished, and not
+        # later, when the caller may have released the lock already.
+        iterator.close()
 
 
 class _Unavailable(Exception):
@@ -120,17 +127,20 @@ def _make_executor(kind, workers, settings):
     try:
         if kind == PROCESS:
             return concurrent.futures.ProcessPoolExecutor(
-                workers, initializer=_init_process_worker, initargs=(settings.max_pixels,))
+                workers, initializer=_init_process_worker,
+                initargs=(settings.max_pixels, os.getpid()))
         _raise_pixel_limit(settings.max_pixels)
         return concurrent.futures.ThreadPoolExecutor(workers)
     except (ImportError, NotImplementedError, OSError, RuntimeError) as error:
         raise _Unavailable(kind) from error
 
 
-def _init_process_worker(max_pixels):
+def _init_process_worker(max_pixels, run_pid):
     # Ctrl-C goes to the whole process group: let the parent decide, so a
     # worker finishes its file instead of dying half-way.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.name == "posix":  # elsewhere os.kill(pid, 0) is no liveness test
+        parent_watch.exit_when_orphaned(run_pid)
     _raise_pixel_limit(max_pixels)
 
 

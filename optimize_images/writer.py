@@ -6,6 +6,7 @@ import tempfile
 
 TEMP_PREFIX = ".optimize-images-"
 TEMP_SUFFIX = ".tmp"
+PROBE_BYTES = 4096  # one page: a full disk refuses it
 
 
 def is_temporary(name):
@@ -50,6 +51,14 @@ def create_file(path, data, *, like=None, keep_times=True):
     finally:
         _remove_quietly(temp)
     _sync_folder(os.path.dirname(path))
+
+
+def check_can_write(path):
+    """Raise OSError unless a file can be written, flushed and read back beside `path`.
+
+    A missing or read-only folder and a full disk show up here, before any work.
+    """
+    _remove_quietly(_write_temporary(path, bytes(PROBE_BYTES), None, False))
 
 
 def _write_temporary(path, data, like, keep_times):

@@ -1,14 +1,17 @@
-"""SIGKILL at many moments: every file stays its original bytes or a complete result."""
+"""SIGKILL at many moments: every file stays its original bytes or a complete result,
+and no worker outlives the run it belonged to."""
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from optimize_images import parent_watch
 from optimize_images.formats import jpeg, png
 from optimize_images.lock import LOCK_NAME
 from optimize_images.writer import is_temporary
@@ -17,8 +20,50 @@ from helpers import opened, photo, write
 
 REPO = Path(__file__).resolve().parents[1]
 KILL_AFTER = [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1.1, 1.3, 1.6]
+# How long orphaned workers may take to notice; their watch looks every 0.5 s.
+# Generous, for a loaded machine: this is a liveness check, not a speed test
+# (benchmarks/orphans.py measures how soon they go).
+ORPHAN_DEADLINE = 15
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+
+
+@pytest.fixture
+def start_run():
+    """Start `python -m optimize_images -jobs 2 FOLDER` in its own process group.
+
+    Whatever the test does, every process of every group it started is killed
+    at the end: a worker keeps its group when its parent dies.
+    """
+    started = []
+
+    def start(folder):
+        run = subprocess.Popen(
+            [sys.executable, "-m", "optimize_images", "-jobs", "2", str(folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)})
+        started.append(run)
+        return run
+
+    yield start
+    for run in started:
+        try:
+            os.killpg(run.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        run.wait()
+
+
+def group_members(group):
+    """Live (not zombie) processes of a process group, from `ps` (Linux and macOS)."""
+    listing = subprocess.run(["ps", "-A", "-o", "pid=,pgid=,stat="], capture_output=True,
+                             text=True, check=True).stdout
+    members = []
+    for line in listing.splitlines():
+        pid, pgid, state = line.split()[:3]
+        if int(pgid) == group and not state.startswith("Z"):
+            members.append(int(pid))
+    return members
 
 
 def make_folder(folder, count=16):
@@ -31,13 +76,6 @@ def make_folder(folder, count=16):
             paths.append(write(folder / f"{index:02}.jpg", photo((900, 700), seed=index),
                                quality=97))
     return paths
-
-
-def start_run(folder):
-    return subprocess.Popen(
-        [sys.executable, "-m", "optimize_images", "-jobs", "2", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
 def check_every_file(paths, originals):
@@ -53,7 +91,7 @@ def check_every_file(paths, originals):
     return rewritten
 
 
-def test_sigkill_at_any_moment_loses_nothing(tmp_path):
+def test_sigkill_at_any_moment_loses_nothing(tmp_path, start_run):
     paths = make_folder(tmp_path)
     originals = {p: p.read_bytes() for p in paths}
     for delay in KILL_AFTER:
@@ -67,3 +105,36 @@ def test_sigkill_at_any_moment_loses_nothing(tmp_path):
     assert check_every_file(paths, originals) == len(paths)
     leftovers = [n for n in os.listdir(tmp_path) if is_temporary(n) or n == LOCK_NAME]
     assert leftovers == []
+
+
+def test_no_worker_outlives_a_run_killed_with_sigkill(tmp_path, start_run):
+    make_folder(tmp_path)
+    run = start_run(tmp_path)
+    deadline = time.monotonic() + 60
+    while len(group_members(run.pid)) < 3:  # the run and its two workers
+        assert run.poll() is None, "the run ended before its workers were seen"
+        assert time.monotonic() < deadline, "no workers appeared"
+        time.sleep(0.05)
+    workers = [pid for pid in group_members(run.pid) if pid != run.pid]
+
+    run.send_signal(signal.SIGKILL)  # the run only, as the OOM killer would
+    run.wait()
+
+    deadline = time.monotonic() + ORPHAN_DEADLINE
+    while group_members(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert group_members(run.pid) == [], f"still alive after the run was killed: {workers}"
+
+
+def test_the_watch_ends_a_worker_whose_run_is_gone():
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    ended = threading.Event()
+    parent_watch.exit_when_orphaned(gone.pid, poll_seconds=0.01,
+                                    end=lambda status: ended.set())
+    assert ended.wait(timeout=30)
+
+
+def test_the_watch_leaves_a_worker_alone_while_its_run_lives():
+    assert not parent_watch.orphaned(os.getpid(), os.getppid())
+    assert parent_watch.orphaned(os.getpid(), parent=os.getppid() + 1)

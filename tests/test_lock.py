@@ -58,3 +58,15 @@ def test_dry_runs_take_no_lock(tmp_path):
     (tmp_path / LOCK_NAME).write_text(f"{holder_pid}\n")
     write(tmp_path / "a.jpg", photo(), quality=95)
     assert run_cli("--dry-run", tmp_path).code == 0
+
+
+def test_pid_files_of_dead_runs_are_removed_and_live_ones_kept(tmp_path):
+    """A run killed between writing `<lock>.<pid>` and removing it leaves that file behind."""
+    dead = tmp_path / f"{LOCK_NAME}.{dead_pid()}"
+    live = tmp_path / f"{LOCK_NAME}.{os.getppid()}"
+    dead.write_text("")
+    live.write_text("")
+    with TreeLock([tmp_path]):
+        pass
+    assert not dead.exists() and live.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]

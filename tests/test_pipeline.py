@@ -1,6 +1,7 @@
 """The per-file pipeline, through the API: pixels, metadata and safety."""
 
 import struct
+import tracemalloc
 import zlib
 
 import pytest
@@ -8,6 +9,7 @@ from PIL import Image, ImageCms, ImageStat
 
 from optimize_images import pipeline
 from optimize_images.api import optimize
+from optimize_images.report import describe
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED
 from optimize_images.settings import Settings
 
@@ -293,3 +295,60 @@ def test_the_pixel_limit_refuses_before_decoding(tmp_path):
 def test_a_missing_file_fails_with_a_reason():
     result = pipeline.optimize_file("/nonexistent/x.jpg", Settings())
     assert result.status == FAILED and result.reason == "no such file or folder"
+
+
+# --- What a file costs before it is known to be an image worth decoding -------------------
+
+def png_header(width, height):
+    """A PNG's signature, IHDR and the start of an IDAT chunk that claims the rest of the file."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr
+            + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr) & 0xFFFFFFFF)
+            + struct.pack(">I", 0x7FFFFFFF) + b"IDAT")
+
+
+def peak_python_memory(function):
+    tracemalloc.start()
+    try:
+        return function(), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("header, reason", [
+    (b"", "not an image, or a format Pillow cannot read"),
+    (png_header(60000, 60000), "too large: 3,600,000,000 pixels, over the limit of 89,478,485 "
+                               "(raise it with --max-pixels)"),
+    (png_header(10000, 9000), "too large: 10000x9000 is 90,000,000 pixels, over the limit of "
+                              "89,478,485 (raise it with --max-pixels)"),
+])
+def test_a_big_file_is_refused_from_its_header_without_reading_the_rest(tmp_path, header, reason):
+    path = tmp_path / "big.jpg"
+    with open(path, "wb") as handle:
+        handle.write(header)
+        handle.truncate(64 << 20)  # sparse where the file system allows
+    result, peak = peak_python_memory(lambda: pipeline.optimize_file(str(path), Settings()))
+    assert result.status == FAILED and result.reason == reason
+    assert peak < 4_000_000, f"{peak:,} bytes read for a refused file"
+
+
+def test_the_pixel_limit_is_said_with_our_limit_when_pillow_refuses_first(tmp_path):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(png_header(100_000, 100_000) + bytes(1000))
+    default = pipeline.optimize_file(str(path), Settings())
+    assert default.reason == ("too large: 10,000,000,000 pixels, over the limit of 89,478,485 "
+                              "(raise it with --max-pixels)")
+    assert "178956970" not in default.reason and "178956970" in default.detail
+    assert "over the limit of 1,000 " in pipeline.optimize_file(str(path), Settings(max_pixels=1000)).reason
+
+
+def test_with_keep_exif_a_dropped_block_is_noted_on_the_line(tmp_path):
+    broken = (b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x01"
+              + struct.pack(">HHII", 0x0112, 3, 1 << 31, 20) + bytes(4))
+    path = write(tmp_path / "a.jpg", photo((96, 72)), quality=95, exif=broken)
+    kept = pipeline.optimize_file(str(path), Settings(keep_exif=True, dry_run=True))
+    assert kept.status == OPTIMIZED
+    assert kept.note == ("EXIF dropped: an entry (tag 0x0112) claims 2,147,483,648 values, "
+                         "more than the 26-byte block holds")
+    assert describe(kept).endswith(f"({kept.note})")
+    assert pipeline.optimize_file(str(path), Settings(dry_run=True)).note == ""

@@ -1,12 +1,19 @@
 """WebP: lossy at the searched quality, or lossless where that is what the source was."""
 
+from ..errors import Skip
 from .base import (MARKER_XMP, Encoded, choose_quality, rgb_or_rgba, roundtrip_with,
                    save_to_bytes, xmp_is_marked)
 
 NAME = "WEBP"
 EXTENSION = ".webp"
+MAX_SIDE = 16383  # libwebp's limit, on either side
 is_marked = xmp_is_marked
-prepare = rgb_or_rgba
+
+
+def prepare(image, settings):
+    if max(image.size) > MAX_SIDE:
+        raise Skip(f"too large for WebP (at most {MAX_SIDE} pixels a side)")
+    return rgb_or_rgba(image, settings)
 
 
 def encode(image, job):
