@@ -16,6 +16,8 @@ from . import parent_watch
 from .pipeline import optimize_file
 
 PROCESS, THREAD, SERIAL = "process", "thread", "serial"
+# A file this many times the median size of a run starts before the others.
+OUTSIZED = 4
 
 
 def worker_count(jobs, cpu_count=None):
@@ -100,16 +102,27 @@ def _results(kind, candidates, settings):
 
 
 def _largest_first(executor, work, candidates):
-    """Results in the candidates' order, the work started biggest file first.
+    """Results in the candidates' order, the outsized files started first.
 
     A big photo started last would finish alone while the other workers
-    idle; started first, the small files fill in around it.
+    idle; started first, the small files fill in around it. Only files well
+    above the median size move ahead: the others keep their order, so the
+    first lines of output (which come in the candidates' order) are not held
+    back until the end of the run.
     """
     futures = {index: executor.submit(work, candidates[index])
-               for index in sorted(range(len(candidates)),
-                                   key=lambda index: -_size(candidates[index].path))}
+               for index in start_order([_size(candidate.path) for candidate in candidates])}
     for index in range(len(candidates)):
         yield futures[index].result()
+
+
+def start_order(sizes, outsized=OUTSIZED):
+    """Indexes of `sizes`: those over `outsized` times the median first, biggest first."""
+    median = sorted(sizes)[len(sizes) // 2] if sizes else 0
+    big = sorted((index for index, size in enumerate(sizes) if size > outsized * median),
+                 key=lambda index: -sizes[index])
+    chosen = set(big)
+    return big + [index for index in range(len(sizes)) if index not in chosen]
 
 
 def _size(path):

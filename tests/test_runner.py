@@ -99,8 +99,14 @@ def test_results_are_reported_in_a_stable_order(tmp_path, jobs):
     assert [Path(line.split()[0]).name for line in lines] == [f"{i}.jpg" for i in range(5)]
 
 
-def test_the_biggest_files_start_first_and_results_keep_their_order(tmp_path, monkeypatch):
-    sizes = {"a.jpg": (64, 48), "b.jpg": (640, 480), "c.jpg": (200, 150)}
+def test_start_order_moves_only_outsized_files_ahead():
+    assert runner.start_order([10, 12, 11, 9]) == [0, 1, 2, 3]  # similar sizes keep their order
+    assert runner.start_order([10, 100, 12, 500, 11]) == [3, 1, 0, 2, 4]
+    assert runner.start_order([]) == []
+
+
+def test_the_outsized_files_start_first_and_results_keep_their_order(tmp_path, monkeypatch):
+    sizes = {"a.jpg": (64, 48), "b.jpg": (640, 480), "c.jpg": (60, 40)}
     for name, size in sizes.items():
         write(tmp_path / name, photo(size), quality=95)
     started = []
@@ -113,5 +119,5 @@ def test_the_biggest_files_start_first_and_results_keep_their_order(tmp_path, mo
     monkeypatch.setattr(runner.concurrent.futures, "ProcessPoolExecutor", refuse("processes"))
     monkeypatch.setattr(runner.concurrent.futures.ThreadPoolExecutor, "submit", recording_submit)
     outcome = optimize(str(tmp_path), jobs=2)
-    assert started == ["b.jpg", "c.jpg", "a.jpg"]
+    assert started == ["b.jpg", "a.jpg", "c.jpg"]
     assert [Path(result.path).name for result in outcome.results] == ["a.jpg", "b.jpg", "c.jpg"]
