@@ -1,3 +1,3 @@
 """optimize-images: a portable image optimizer built on Pillow alone."""
 
-__version__ = "3.0.0.dev0"
+from .version import __version__  # noqa: F401

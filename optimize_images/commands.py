@@ -13,7 +13,8 @@ import sys
 from PIL import Image
 
 from . import diffmap, discovery, formats, study, writer
-from .arguments import Exit, Parser, UsageError
+from .errors import UsageError
+from .options import Exit, Parser
 
 USAGE_ERROR = 2
 # What a diff picture can be written as, by the output's suffix; both lossless.

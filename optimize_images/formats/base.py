@@ -6,7 +6,8 @@ from typing import Optional
 
 from PIL import Image
 
-from .. import __version__, quality
+from .. import quality
+from ..version import __version__
 from ..settings import DEFAULT_LOSSY_QUALITY, Settings
 from ..transforms import has_alpha, to_8bit
 
