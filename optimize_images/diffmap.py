@@ -27,14 +27,13 @@ from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from . import grid, metrics
 from .compat import image_math
-from .transforms import flatten, to_8bit
+from .modes import check_pair, opaque_rgb
 
 STRATEGIES = ("difference", "ssim", "pixelmatch")
 PRE_PROCESSORS = ("identity", "normalize", "highpass", "lowpass")
 LEGEND_SIDES = ("below", "right")
 DEFAULT_THRESHOLD = 0.1  # pixelmatch's default
 DEFAULT_RADIUS = 2.0
-WHITE = (255, 255, 255)
 
 # pixelmatch's YIQ (after Kotsarenko and Ramos, "Measuring perceived color
 # difference using YIQ NTSC transmission color space in mobile
@@ -120,9 +119,9 @@ def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
     first, second = _prepared(a, b, strategy, pre, radius)
     if strategy != "pixelmatch":
         diff = _STRATEGIES[strategy](first, second)
-        return diff, colorize(diff, legend=legend, over=_opaque_rgb(a) if overlay else None)
+        return diff, colorize(diff, legend=legend, over=opaque_rgb(a) if overlay else None)
     distance, excused = _pixelmatch_layers(first, second, detect_aa)
-    picture = pixelmatch_picture(_opaque_rgb(a), distance, threshold=threshold,
+    picture = pixelmatch_picture(opaque_rgb(a), distance, threshold=threshold,
                                  anti_aliased=excused, over=overlay)
     return _cleared(distance, excused), picture
 
@@ -219,7 +218,7 @@ class Summary:
 
 def summarize(a, b, diff, *, threshold=DEFAULT_THRESHOLD):
     """The numbers worth printing about a pair and its diff map."""
-    return Summary(mean=mean(diff), max=diff.getextrema()[1],
+    return Summary(mean=metrics.exact_mean(diff), max=diff.getextrema()[1],
                    above=_above(diff, threshold).histogram()[255] / (diff.width * diff.height),
                    ssim=metrics.ssim(a, b))
 
@@ -229,37 +228,22 @@ def to_16bit(diff):
     return diff.point(lambda value: value * 65535 + 0.5).convert("I").convert("I;16")
 
 
-def mean(image):
-    """The exact mean of a mode "F" image (ImageStat bins floats into 256 buckets)."""
-    return image.reduce(image.size).getpixel((0, 0))
-
-
 # Preparing a pair ----------------------------------------------------------------
 
 def _prepared(a, b, strategy, pre, radius):
     _check_call(a, b, strategy, pre, radius)
-    return (preprocess(_opaque_rgb(a), pre, radius=radius),
-            preprocess(_opaque_rgb(b), pre, radius=radius))
+    return (preprocess(opaque_rgb(a), pre, radius=radius),
+            preprocess(opaque_rgb(b), pre, radius=radius))
 
 
 def _check_call(a, b, strategy, pre, radius):
-    for name, image in (("a", a), ("b", b)):
-        if not isinstance(image, Image.Image):
-            raise TypeError(f"{name} must be a PIL.Image.Image, not {type(image).__name__}")
-    if a.size != b.size:
-        raise ValueError(f"the images differ in size ({a.width}×{a.height} and "
-                         f"{b.width}×{b.height}): a diff map compares pixel with pixel, so "
-                         "resize one to the other's size first")
+    check_pair(a, b)
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
     if pre not in PRE_PROCESSORS:
         raise ValueError(f"pre must be one of {', '.join(PRE_PROCESSORS)}, not {pre!r}")
     if not radius > 0:
         raise ValueError(f"radius must be above 0, not {radius!r}")
-
-
-def _opaque_rgb(image):
-    return flatten(to_8bit(image), WHITE).convert("RGB")
 
 
 # The strategies ------------------------------------------------------------------
@@ -318,7 +302,7 @@ def anti_aliased(a, b):
     neighbours of its own colour in both images. "Colour" is the exact RGB
     value; brightness is pixelmatch's Y.
     """
-    a, b = _opaque_rgb(a), _opaque_rgb(b)
+    a, b = opaque_rgb(a), opaque_rgb(b)
     border = _border(a.size)
     plain = [_many_equal_neighbours(image, border) for image in (a, b)]
     both_plain = image_math(lambda x, y: x * y, *plain)

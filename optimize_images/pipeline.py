@@ -13,7 +13,7 @@ import warnings
 
 from PIL import Image, UnidentifiedImageError
 
-from . import formats, metrics, reasons, transforms, writer
+from . import formats, metrics, modes, reasons, transforms, writer
 from .errors import Fail, Skip
 from .formats import heif, jpeg, webp
 from .metadata import clean_exif, exif_problem, without_jpeg_exif
@@ -290,7 +290,7 @@ def _target_format(image, size, settings):
     if settings.converts_everything:
         return target
     big_photo = (image.format == "PNG" and size >= BIG_PNG_BYTES
-                 and not transforms.has_alpha(transforms.drop_opaque_alpha(image))
+                 and not modes.has_alpha(transforms.drop_opaque_alpha(image))
                  and transforms.looks_photographic(image))
     return target if big_photo else image.format
 
@@ -302,7 +302,7 @@ def _transform(image, target_format, settings):
     if settings.grayscale:
         image = transforms.to_grayscale(image)
     if settings.remove_transparency:
-        image = transforms.flatten(image, settings.background)
+        image = modes.flatten(image, settings.background)
     image = transforms.drop_opaque_alpha(image)
     if settings.reduce_colors and target_format == "PNG":
         image = transforms.reduce_colors(image, settings.max_colors)

@@ -36,7 +36,8 @@ from PIL import Image
 
 from . import diffmap, discovery, formats, grid, metrics, sampling, writer
 from .compat import Resampling, image_math
-from .transforms import fit_within, flatten, orientation_of, to_8bit, upright
+from .modes import WHITE, opaque_rgb
+from .transforms import fit_within, orientation_of, upright
 
 METRICS = ("ssim", "bpp")
 DEFAULT_TARGETS = (("ssim", (0.90, 0.95, 0.98)), ("bpp", (0.5, 1.0, 1.5)))
@@ -51,7 +52,6 @@ TILE_PARAMETERS = ("format", "quality")
 # WebP's fastest lossless method is about 15 times faster than its default,
 # for files about a tenth larger.
 FIGURE_ENCODERS = {"webp": ("WEBP", {"lossless": True, "method": 0}), "png": ("PNG", {})}
-WHITE = (255, 255, 255)
 
 QUALITY_RANGE = (1, 100)
 PROBES = (20, 50, 80, 95)  # the qualities first measured on a sample
@@ -242,7 +242,7 @@ def load_source(path):
     with Image.open(path) as image:
         image.load()
         image = upright(image, orientation_of(image))
-        return flatten(to_8bit(image), WHITE).convert("RGB")
+        return opaque_rgb(image)
 
 
 def sample_measure(sample, format_name):
@@ -386,9 +386,8 @@ def _valid_mean(distortion):
     border = metrics.RADIUS
     width, height = distortion.size
     if min(width, height) <= 2 * border:
-        return diffmap.mean(distortion)
-    box = (border, border, width - border, height - border)
-    return distortion.reduce((box[2] - box[0], box[3] - box[1]), box).getpixel((0, 0))
+        return metrics.exact_mean(distortion)
+    return metrics.exact_mean(distortion, (border, border, width - border, height - border))
 
 
 # Choosing the image --------------------------------------------------------------

@@ -9,7 +9,7 @@ from PIL import Image
 from .. import quality
 from ..version import __version__
 from ..settings import DEFAULT_LOSSY_QUALITY, Settings
-from ..transforms import has_alpha, to_8bit
+from ..modes import has_alpha, to_8bit
 
 # Every file we write carries this text (a JPEG comment, a PNG tEXt chunk, WebP
 # XMP), so later runs can skip it instead of re-encoding it night after night.

@@ -7,7 +7,7 @@ from PIL import Image, JpegImagePlugin
 
 from .. import quality
 from ..errors import Skip
-from ..transforms import flatten, has_alpha, to_8bit
+from ..modes import flatten, has_alpha, to_8bit
 from .base import MARKER, MARKER_TEXT, Encoded, choose_quality, roundtrip_with, save_to_bytes
 
 NAME = "JPEG"
