@@ -180,8 +180,12 @@ def _cannot_read(path, reason, stderr):
 
 
 def _subcommand(name):
-    from . import commands  # drawing tools load only when asked for
-    return getattr(commands, f"{name}_main")
+    """The `main` of a subcommand, imported only when asked for (drawing tools are many)."""
+    if name == "diff":
+        from .diff import command
+    else:
+        from .compare import command
+    return command.main
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -72,13 +72,14 @@ def comparable(a, b, background=WHITE):
     return first, second
 
 
-def check_pair(a, b):
-    """Raise TypeError unless both are Pillow images, ValueError unless of one size."""
+def check_pair(a, b, *, because=None):
+    """Raise TypeError unless both are Pillow images, ValueError unless of one size;
+    `because` says why the size matters."""
     for name, image in (("a", a), ("b", b)):
         if not isinstance(image, Image.Image):
             raise TypeError(f"{name} must be a PIL.Image.Image, not {type(image).__name__}: "
                             "open the file with PIL.Image.open() first")
     if a.size != b.size:
         raise ValueError(f"the images differ in size ({a.size[0]}×{a.size[1]} and "
-                         f"{b.size[0]}×{b.size[1]}): they are compared pixel with pixel, "
-                         "so resize one to the other's size first")
+                         f"{b.size[0]}×{b.size[1]}): {f'{because}, so ' if because else ''}"
+                         "resize one to the other's size first")

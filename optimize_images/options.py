@@ -30,26 +30,30 @@ class _Declared:
     argparse: dict
     also: tuple
     configurable: bool
+    from_text: Optional[Callable[[str], Any]]
     from_config: Optional[Callable[[Any, str], Any]]
     shown: Callable[[Any], str]
     config_file: bool
 
 
-def option(default, *flags, help, also=(), configurable=True, from_config=None, shown=str,
-           config_file=False, **argparse_kwargs):
+def option(default, *flags, help, also=(), from_text=None, configurable=True, from_config=None,
+           shown=str, config_file=False, **argparse_kwargs):
     """A dataclass field that also describes its command-line flag.
 
     `flags` are its spellings, or its name alone for a positional argument;
     `help` may say %(default)s, written as `shown(default)`; `argparse_kwargs`
     tell argparse how to read it (type, choices, action, nargs, metavar).
     `also` lists other spellings that fill the same field, as (flags, help,
-    argparse_kwargs) triples (e.g. -hbg for -bg). A config file may set the
+    argparse_kwargs) triples (e.g. -hbg for -bg). `from_text(text)` reads
+    each value typed after argparse did, so that its OptionError keeps its
+    words (argparse's `type` would replace them). A config file may set the
     option when it is `configurable`; `from_config(value, path)` turns the
     JSON value into the field's (by default a list becomes a tuple). The
     option with `config_file` names the config file itself.
     """
     return field(default=default, metadata={"option": _Declared(
-        flags, help, argparse_kwargs, also, configurable, from_config, shown, config_file)})
+        flags, help, argparse_kwargs, also, configurable, from_text, from_config, shown,
+        config_file)})
 
 
 @dataclass(frozen=True)
@@ -155,12 +159,13 @@ def parse_command_line(cls, parser, argv):
     over the defaults. Raises UsageError (OptionError for a bad value).
     """
     typed = vars(parser.parse_args(argv))
-    names = {each.name for each in fields(cls)}
-    values = {name: _tuple_if_list(value) for name, value in typed.items() if name in names}
+    declared = {each.name: _declared(each) for each in fields(cls) if _declared(each)}
+    values = {name: _from_text(declared[name], value) for name, value in typed.items()
+              if name in declared}
     config = _config_option(cls)
     if config is not None and values.get(config):
         values = {**read_config(cls, values[config]), **values}
-    return cls(**values), {name: value for name, value in typed.items() if name not in names}
+    return cls(**values), {name: value for name, value in typed.items() if name not in declared}
 
 
 def run_command(prog, parse, work, argv, stdout=None, stderr=None):
@@ -175,6 +180,14 @@ def run_command(prog, parse, work, argv, stdout=None, stderr=None):
         stderr.write(f"{prog}: error: {error}\n")
         return USAGE_ERROR
     return work(options, stdout, stderr)
+
+
+def _from_text(declared, value):
+    if declared.from_text is not None:
+        if isinstance(value, list):
+            return tuple(declared.from_text(text) for text in value)
+        return declared.from_text(value)
+    return _tuple_if_list(value)
 
 
 def _tuple_if_list(value):
