@@ -10,6 +10,7 @@ import os
 import stat
 import time
 import warnings
+from typing import Optional
 
 from PIL import Image, UnidentifiedImageError
 
@@ -17,6 +18,7 @@ from . import formats, metrics, modes, reasons, transforms, writer
 from .errors import Fail, Skip
 from .metadata import clean_exif, exif_problem, without_jpeg_exif
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
+from .settings import Settings
 
 # -cb converts a file (of a format that converts big photos: PNG) only when it is at
 # least this big and looks like a photo.
@@ -27,7 +29,7 @@ HEADER_BYTES = 1 << 18
 EXIF_UNREADABLE = "Pillow cannot read it"
 
 
-def optimize_file(path, settings, *, root=None):
+def optimize_file(path: str, settings: Settings, *, root: Optional[str] = None) -> Result:
     """Optimize one file as `settings` say; return its `Result`."""
     started = time.perf_counter()
     facts = {}  # format, mode, sizes: whatever is known when the work ends

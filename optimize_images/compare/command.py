@@ -13,8 +13,8 @@ from ..errors import UsageError
 from ..options import Parser, add_options, parse_command_line, run_command
 from ..pictures import stem
 from . import run
-from .matching import Missing
-from .options import CompareOptions, value_name
+from .matching import Missing, value_name
+from .options import CompareOptions
 
 PROG = "optimize-images compare"
 DESCRIPTION = ("Draw labelled comparison figures of an image encoded in several formats at "

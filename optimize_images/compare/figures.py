@@ -15,8 +15,7 @@ from ..compat import Resampling
 from ..modes import WHITE
 from ..pictures import write_picture
 from ..transforms import fit_within
-from .matching import Missing, Variant, decode, distortion_map
-from .options import value_name
+from .matching import Missing, Variant, decode, distortion_map, value_name
 
 METRIC_TITLES = {"ssim": "matched quality", "bpp": "matched size"}
 FIGURE_SIDE = 1200  # px: the longest side of the anisotropic map and annotated original

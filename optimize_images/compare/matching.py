@@ -54,6 +54,11 @@ class Missing:
     reason: str
 
 
+def value_name(value):
+    """A target value as figure names and labels write it: 0.95, 1."""
+    return f"{value:g}"
+
+
 def can_encode(format_name):
     return formats.can_write(ENCODERS[format_name][0])
 

@@ -9,17 +9,12 @@ from typing import Optional
 
 from ..errors import OptionError
 from ..options import flag_of, option
-from .matching import ENCODERS, can_encode
+from .matching import ENCODERS, can_encode, value_name
 
 METRICS = ("ssim", "bpp")
 DEFAULT_TARGETS = (("ssim", (0.90, 0.95, 0.98)), ("bpp", (0.5, 1.0, 1.5)))
 TILE_PARAMETERS = ("format", "quality")
 FIGURE_FORMATS = ("webp", "png")  # lossless, as `pictures` writes them
-
-
-def value_name(value):
-    """A target value as figure names and labels write it: 0.95, 1."""
-    return f"{value:g}"
 
 
 def parse_target(text):
