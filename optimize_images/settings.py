@@ -38,6 +38,8 @@ def parse_hex_color(text):
 
 @dataclass(frozen=True)
 class Settings:
+    """The options of a run: of `optimize-images PATH...` and of the Python API."""
+
     paths: Tuple[str, ...] = option(
         (), "paths", help="image files or folders to optimize", nargs="*", metavar="PATH")
 

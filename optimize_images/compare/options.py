@@ -55,6 +55,8 @@ def _targets_shown(targets):
 
 @dataclass(frozen=True)
 class CompareOptions:
+    """The options of `optimize-images compare`: from the command line and --config."""
+
     source: Optional[str] = option(
         None, "source", metavar="IMAGE_OR_FOLDER", configurable=False,
         help="the image to study, or a folder to choose it from")
@@ -78,12 +80,12 @@ class CompareOptions:
         help="the side of the fragment shown (default: %(default)s)")
     zoom: int = option(
         3, "--zoom", type=int, help="how many times the fragment is enlarged (default: %(default)s)")
-    exclude: tuple = option(
-        (), "--exclude", action="append", metavar="PATTERN",
-        help="in a folder, skip images whose name matches; repeatable")
     source_image: Optional[str] = option(
         None, "--source-image", metavar="NAME",
         help="in a folder, study this image instead of choosing one")
+    exclude: tuple = option(
+        (), "--exclude", action="append", metavar="PATTERN",
+        help="in a folder, skip images whose name matches; repeatable")
     figure_format: str = option(
         "webp", "--figure-format", choices=FIGURE_FORMATS,
         help="(default: %(default)s, lossless)")

@@ -20,6 +20,8 @@ MAX_RADIUS = 1000.0
 
 @dataclass(frozen=True)
 class DiffOptions:
+    """The options of `optimize-images diff` (and the keywords of `diffmap`'s functions)."""
+
     a: Optional[str] = option(
         None, "a", metavar="A", help="the reference image, or a folder of them")
     b: Optional[str] = option(
