@@ -1,27 +1,15 @@
 """The compare command, run in-process through its entry point."""
 
-import io
 import json
 
 import pytest
 
-from helpers import photo, write
+from helpers import photo, run_main, write
 from optimize_images.compare import command, run as compare_run
 
 
-class Run:
-    def __init__(self, code, out, err):
-        self.code, self.out, self.err = code, out, err
-
-
-def run(main, *argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(arg) for arg in argv], stdout=out, stderr=err)
-    return Run(code, out.getvalue(), err.getvalue())
-
-
 def compare(*argv):
-    return run(command.main, *argv)
+    return run_main(command.main, *argv)
 
 
 FAST = ["--formats", "jpeg,webp", "--crop-size", "64"]

@@ -1,27 +1,15 @@
 """The diff command, run in-process through its entry point."""
 
-import io
 
 import pytest
 from PIL import ImageDraw
 
-from helpers import opened, photo, write
+from helpers import opened, photo, run_main, write
 from optimize_images.diff import command
 
 
-class Run:
-    def __init__(self, code, out, err):
-        self.code, self.out, self.err = code, out, err
-
-
-def run(main, *argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(arg) for arg in argv], stdout=out, stderr=err)
-    return Run(code, out.getvalue(), err.getvalue())
-
-
 def diff(*argv):
-    return run(command.main, *argv)
+    return run_main(command.main, *argv)
 
 
 def changed(image):

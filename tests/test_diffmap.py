@@ -4,21 +4,13 @@ import io
 import random
 
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageFilter
 
-from helpers import photo
+from helpers import photo, planted
 from optimize_images import diffmap
 from optimize_images.compat import image_math
 
 PATCH = (96, 64, 128, 88)  # where the tests plant a difference
-
-
-def planted(image, box=PATCH):
-    """A copy with the box replaced by a flat, unrelated colour."""
-    changed = image.copy()
-    ImageDraw.Draw(changed).rectangle((box[0], box[1], box[2] - 1, box[3] - 1),
-                                      fill=(20, 200, 40))
-    return changed
 
 
 def hottest(diff):
@@ -47,7 +39,7 @@ def test_identical_images_give_a_zero_map(strategy):
 @pytest.mark.parametrize("pre", diffmap.PRE_PROCESSORS)
 def test_a_planted_difference_is_where_the_map_is_hottest(strategy, pre):
     image = photo((192, 128))
-    diff = diffmap.diff_map(image, planted(image), strategy=strategy, pre=pre)
+    diff = diffmap.diff_map(image, planted(image, PATCH), strategy=strategy, pre=pre)
     # SSIM's window and the pre-processors' blur spread a change by a few pixels.
     assert inside(hottest(diff), PATCH, margin=6)
     outside = diff.copy()

@@ -5,20 +5,9 @@ import random
 import pytest
 from PIL import Image, ImageDraw
 
-from helpers import photo
+from helpers import photo, planted
 from optimize_images import diffmap, pixelmatch
 from optimize_images.compat import Resampling
-
-PATCH = (96, 64, 128, 88)  # where the tests plant a difference
-
-
-def planted(image, box=PATCH):
-    """A copy with the box replaced by a flat, unrelated colour."""
-    changed = image.copy()
-    ImageDraw.Draw(changed).rectangle((box[0], box[1], box[2] - 1, box[3] - 1),
-                                      fill=(20, 200, 40))
-    return changed
-
 
 def drawing(seed, shift=0, size=(64, 48)):
     """Shapes and lines drawn at 4× and reduced: edges with real anti-aliasing."""
