@@ -27,7 +27,7 @@ class _Declared:
     """What `option` records in a field's metadata."""
     flags: Tuple[str, ...]
     help: str
-    argparse: dict
+    argparse_kwargs: dict
     also: tuple
     configurable: bool
     from_text: Optional[Callable[[str], Any]]
@@ -95,7 +95,7 @@ def _declared(each):
 
 
 def _info(each, declared):
-    kwargs = declared.argparse
+    kwargs = declared.argparse_kwargs
     return OptionInfo(
         name=each.name, flags=declared.flags, default=each.default,
         help=declared.help.replace("%(default)s", declared.shown(each.default)),
@@ -142,7 +142,7 @@ def add_options(parser, cls):
         if declared is None:
             continue
         info = _info(each, declared)
-        kwargs = dict(declared.argparse, help=info.help, default=argparse.SUPPRESS)
+        kwargs = dict(declared.argparse_kwargs, help=info.help, default=argparse.SUPPRESS)
         if info.positional:
             parser.add_argument(each.name, **kwargs)
         else:
