@@ -27,9 +27,12 @@ from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from . import grid, metrics, pixelmatch
 from .compat import image_math
-from .diff.options import (  # noqa: F401  (STRATEGIES: the strategies a map knows)
+from .diff.options import (
     DEFAULT_RADIUS, DEFAULT_THRESHOLD, PRE_PROCESSORS, STRATEGIES, DiffOptions)
 from .modes import check_pair, opaque_rgb
+
+__all__ = ["diff_map", "draw", "colorize", "legend_side", "preprocess", "summarize", "to_16bit",
+           "Summary", "STRATEGIES", "PRE_PROCESSORS", "COLOUR_SCALE"]
 
 LEGEND_SIDES = ("below", "right")
 
@@ -175,9 +178,9 @@ class Summary:
 
 def summarize(a, b, diff, *, threshold=DEFAULT_THRESHOLD):
     """The numbers worth printing about a pair and its diff map."""
+    flagged = pixelmatch.above(diff, threshold).histogram()[255]
     return Summary(mean=metrics.exact_mean(diff), max=diff.getextrema()[1],
-                   above=pixelmatch.above(diff, threshold).histogram()[255] / (diff.width * diff.height),
-                   ssim=metrics.ssim(a, b))
+                   above=flagged / (diff.width * diff.height), ssim=metrics.ssim(a, b))
 
 
 def to_16bit(diff):

@@ -17,11 +17,16 @@ stays bounded whatever the image size.
 """
 
 import math
+from typing import Optional, Tuple
 
 from PIL import Image, ImageChops
 
 from .compat import Transpose, image_math
 from .modes import COMPARABLE_MODES, WHITE, check_pair, comparable, opaque
+
+__all__ = ["diff_ratio", "psnr", "ssim", "ssim_map", "ms_ssim", "exact_mean"]
+
+RGB = Tuple[int, int, int]
 
 # Wang et al. 2004: an 11-tap Gaussian window with sigma 1.5, K1 = 0.01,
 # K2 = 0.03, for 8-bit data (L = 255).
@@ -48,7 +53,7 @@ _CENTRE = 127.5
 _CENTRED = [value - _CENTRE for value in range(256)]
 
 
-def diff_ratio(a, b, *, background=WHITE):
+def diff_ratio(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
     """The classic similarity of optimize-images 2.x: 1 − mean absolute difference / 255.
 
     Parameters
@@ -82,7 +87,7 @@ def diff_ratio(a, b, *, background=WHITE):
     return 1.0 - mean / 255
 
 
-def psnr(a, b, *, background=WHITE):
+def psnr(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
     """Peak signal-to-noise ratio, in decibels, with a peak of 255.
 
     Parameters
@@ -110,7 +115,7 @@ def psnr(a, b, *, background=WHITE):
     return math.inf if mse == 0 else 10 * math.log10(255 ** 2 / mse)
 
 
-def ssim(a, b, *, background=WHITE):
+def ssim(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
     """Structural similarity (SSIM) of the lumas of two images.
 
     Parameters
@@ -158,7 +163,7 @@ def ssim(a, b, *, background=WHITE):
     return _map_mean(_luma(a, background), _luma(b, background), _ssim_term)
 
 
-def ssim_map(a, b, *, background=WHITE):
+def ssim_map(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> Image.Image:
     """The local SSIM of two images, as a mode "F" image of their size.
 
     Parameters
@@ -196,7 +201,7 @@ def ssim_map(a, b, *, background=WHITE):
     return result
 
 
-def ms_ssim(a, b, *, background=WHITE):
+def ms_ssim(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
     """Multi-scale structural similarity (MS-SSIM) of the lumas of two images.
 
     Parameters
@@ -286,7 +291,7 @@ def _histogram_mean(difference, weight):
     return total / samples
 
 
-def exact_mean(image, box=None):
+def exact_mean(image: Image.Image, box: Optional[Tuple[int, int, int, int]] = None) -> float:
     """The exact mean of a float image, or of a box of it (left, top, right, bottom).
 
     ImageStat bins mode "F" into 256 buckets; a reduction to one pixel does not.
