@@ -32,7 +32,9 @@ sys.path.insert(0, str(REPO))
 
 from PIL import Image, ImageChops, ImageDraw  # noqa: E402
 
-from optimize_images import commands, diffmap  # noqa: E402
+from optimize_images import diffmap  # noqa: E402
+from optimize_images.compare import command as compare_command  # noqa: E402
+from optimize_images.pixelmatch import ANTI_ALIASED_COLOUR, DIFFERENT_COLOUR  # noqa: E402
 
 DEFAULT_PHOTO = REPO.parent / "shared" / "corpus" / "photos" / "jolla.jpg"
 ONE_MEGAPIXEL = (1000, 1000)
@@ -113,8 +115,8 @@ def compare_pixelmatch(name, a, b, detect_aa, repeat, pixelmatch):
     pixelmatch(a, b, theirs, threshold=diffmap.DEFAULT_THRESHOLD, includeAA=not detect_aa)
     their_time = time.perf_counter() - start
     theirs = theirs.convert("RGB")
-    red = [marked(picture, diffmap.DIFFERENT_COLOUR) for picture in (theirs, ours)]
-    yellow = [marked(picture, diffmap.ANTI_ALIASED_COLOUR) for picture in (theirs, ours)]
+    red = [marked(picture, DIFFERENT_COLOUR) for picture in (theirs, ours)]
+    yellow = [marked(picture, ANTI_ALIASED_COLOUR) for picture in (theirs, ours)]
     print(f"{name:>10} {'on' if detect_aa else 'off':>4} {min(times):8.3f} {their_time:9.2f} "
           f"{their_time / min(times):6.0f}× {count(red[0]):10d} {count(red[1]):9d} "
           f"{same(red):>8} {same(yellow):>11}  {load()}")
@@ -144,7 +146,7 @@ def time_compare(photo):
         out = io.StringIO()
         before = load()
         start = time.perf_counter()
-        status = commands.compare_main([source, "-o", os.path.join(folder, "out")],
+        status = compare_command.main([source, "-o", os.path.join(folder, "out")],
                                        stdout=out, stderr=out)
         elapsed = time.perf_counter() - start
         figures = sum(len(files) for _, _, files in os.walk(os.path.join(folder, "out")))

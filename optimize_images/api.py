@@ -7,38 +7,42 @@
 
 import contextlib
 import os
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import List
+from typing import Any, Callable, List, Optional, Sequence, Union
 
-from .discovery import find_images, find_stale_temporaries, roots
-from .errors import CannotStart, Locked  # noqa: F401  (both are part of the API)
+from .discovery import Candidate, find, find_stale_temporaries, roots
+from .errors import CannotStart, Locked
 from .lock import TreeLock
-from .pipeline import optimize_file  # noqa: F401  (one file, for scripts)
+from .pipeline import optimize_file
 from .reasons import system_words
 from .results import Result, Summary
 from .runner import run
 from .settings import Settings
+from .watch import watch
+
+__all__ = ["Outcome", "optimize", "optimize_with", "watch_with", "find", "optimize_file",
+           "CannotStart", "Locked"]
+
+OnResult = Optional[Callable[[Result], None]]
 
 
 @dataclass
 class Outcome:
+    """What a run did: each file's `Result`, in order, and the run's `Summary`."""
     results: List[Result] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
 
 
-def optimize(*paths, on_result=None, **options):
+def optimize(*paths: Union[str, os.PathLike], on_result: OnResult = None,
+             **options: Any) -> Outcome:
     """Optimize files and folders; options are the `Settings` fields (e.g. quality=80)."""
     return optimize_with(Settings(paths=paths, **options), on_result=on_result)
 
 
-def find(settings):
-    """The files a run with these settings would look at, in order."""
-    return list(find_images(settings.paths, recursive=not settings.no_recursion,
-                            exclude=settings.exclude))
-
-
-def optimize_with(settings, *, candidates=None, on_result=None):
+def optimize_with(settings: Settings, *, candidates: Optional[Sequence[Candidate]] = None,
+                  on_result: OnResult = None) -> Outcome:
     """Run `settings`; `on_result(result)` is called for each file as it finishes, in order.
 
     Raises `CannotStart` before touching any file when the run cannot begin (a
@@ -52,7 +56,7 @@ def optimize_with(settings, *, candidates=None, on_result=None):
         return _optimize_all(settings, candidates, on_result)
 
 
-def check_can_start(settings):
+def check_can_start(settings: Settings) -> None:
     """Raise `CannotStart` for what would stop the run before any file is touched."""
     for given in settings.paths:
         if not os.path.lexists(os.path.expanduser(given)):
@@ -89,10 +93,9 @@ def remove_stale_temporaries(settings):
             os.unlink(path)
 
 
-def watch_with(settings, *, on_result=None, stop=None):
+def watch_with(settings: Settings, *, on_result: OnResult = None,
+               stop: Optional[threading.Event] = None) -> Outcome:
     """Watch mode: optimize new or changed files until `stop` (an Event) is set or Ctrl-C."""
-    from .watch import watch  # watch imports this module
-
     check_can_start(settings)
     with run_lock(settings):
         remove_stale_temporaries(settings)

@@ -6,22 +6,20 @@ anything else that stops the run before any work, 75 when another run holds
 the tree, 130 when interrupted, 141 when the output pipe was closed.
 """
 
-import argparse
 import os
 import sys
-from dataclasses import fields
 
 import PIL
 
-from . import __version__, api, formats, reasons
-from .arguments import Exit, Parser, UsageError
-from .errors import CannotStart, Fail, Locked
+from . import api, formats, reasons
+from .errors import CannotStart, Fail, Locked, OptionError, UsageError
 from .imageinfo import image_facts
+from .options import USAGE_ERROR, Exit, Parser, add_options, parse_command_line
 from .report import Reporter, check_report_destination, write_json_report
-from .settings import DEFAULT_LOSSY_QUALITY, Settings, SettingsError, flag_of
+from .settings import DEFAULT_LOSSY_QUALITY, Settings, flag_of
+from .version import __version__
 
 FAILED = 1
-USAGE_ERROR = 2
 LOCKED = 75  # EX_TEMPFAIL: another run holds the tree; try again later
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell shows for a tool whose reader went away
 SUBCOMMANDS = ("diff", "compare")
@@ -39,8 +37,7 @@ EPILOG = (
 def build_parser(stdout):
     parser = Parser(prog="optimize-images", description=DESCRIPTION, epilog=EPILOG,
                      stdout=stdout)
-    for settings_field in fields(Settings):
-        _add_setting(parser, settings_field)
+    add_options(parser, Settings)
     parser.add_argument("-s", "--supported", action="store_true",
                         help="list the formats this installation reads and writes")
     parser.add_argument("-i", "--info", metavar="FILE", help="describe one image file")
@@ -49,33 +46,14 @@ def build_parser(stdout):
     return parser
 
 
-def _add_setting(parser, settings_field):
-    meta = settings_field.metadata
-    help_text = meta["help"].replace("%(default)s", str(settings_field.default))
-    kwargs = dict(meta["argparse"], help=help_text, default=argparse.SUPPRESS)
-    flags = meta["flags"]
-    if flags[0].startswith("-"):
-        parser.add_argument(*flags, dest=settings_field.name, **kwargs)
-    else:
-        parser.add_argument(settings_field.name, **kwargs)
-    for also_flags, also_help, also_kwargs in meta["also"]:
-        parser.add_argument(*also_flags, dest=settings_field.name, help=also_help,
-                            default=argparse.SUPPRESS, **also_kwargs)
-
-
 def parse_settings(argv, stdout):
-    """(Settings, namespace of the non-setting actions); UsageError for bad input."""
-    namespace = build_parser(stdout).parse_args(argv)
-    actions = {name: getattr(namespace, name) for name in ("supported", "info")}
-    values = {name: value for name, value in vars(namespace).items() if name not in actions}
-    try:
-        settings = Settings(**values)
-    except SettingsError as error:
-        raise UsageError(str(error)) from None
+    """(Settings, {"supported": ..., "info": ...} as typed); UsageError for bad input."""
+    settings, typed = parse_command_line(Settings, build_parser(stdout), argv)
+    actions = {name: typed.get(name) for name in ("supported", "info")}
     target = settings.conversion_target
     if target and not formats.can_write(target):
-        raise UsageError(f"{flag_of('convert_to')}: this Pillow ({PIL.__version__}) "
-                         f"cannot write {target}")
+        raise OptionError(flag_of("convert_to"),
+                          f"this Pillow ({PIL.__version__}) cannot write {target}")
     return settings, actions
 
 
@@ -202,8 +180,12 @@ def _cannot_read(path, reason, stderr):
 
 
 def _subcommand(name):
-    from . import commands  # drawing tools load only when asked for
-    return getattr(commands, f"{name}_main")
+    """The `main` of a subcommand, imported only when asked for (drawing tools are many)."""
+    if name == "diff":
+        from .diff import command
+    else:
+        from .compare import command
+    return command.main
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,33 +25,16 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
-from . import grid, metrics
+from . import grid, metrics, pixelmatch
 from .compat import image_math
-from .transforms import flatten, to_8bit
+from .diff.options import (
+    DEFAULT_RADIUS, DEFAULT_THRESHOLD, PRE_PROCESSORS, STRATEGIES, DiffOptions)
+from .modes import check_pair, opaque_rgb
 
-STRATEGIES = ("difference", "ssim", "pixelmatch")
-PRE_PROCESSORS = ("identity", "normalize", "highpass", "lowpass")
+__all__ = ["diff_map", "draw", "colorize", "legend_side", "preprocess", "summarize", "to_16bit",
+           "Summary", "STRATEGIES", "PRE_PROCESSORS", "COLOUR_SCALE"]
+
 LEGEND_SIDES = ("below", "right")
-DEFAULT_THRESHOLD = 0.1  # pixelmatch's default
-DEFAULT_RADIUS = 2.0
-WHITE = (255, 255, 255)
-
-# pixelmatch's YIQ (after Kotsarenko and Ramos, "Measuring perceived color
-# difference using YIQ NTSC transmission color space in mobile
-# applications", 2010): delta = 0.5053·Y² + 0.299·I² + 0.1957·Q² of the
-# differences, at most 35215 (black against white).
-Y_WEIGHTS = (0.29889531, 0.58662247, 0.11448223)
-I_WEIGHTS = (0.59597799, -0.27417610, -0.32180189)
-Q_WEIGHTS = (0.21147017, -0.52261711, 0.31114694)
-DELTA_WEIGHTS = (0.5053, 0.299, 0.1957)
-MAX_DELTA = 35215
-PIXELMATCH_ALPHA = 0.1  # opacity of the grey copy of A under the marks
-DIFFERENT_COLOUR = (255, 0, 0)
-ANTI_ALIASED_COLOUR = (255, 255, 0)
-
-# The 8 neighbours in the order pixelmatch visits them (x outer, y inner):
-# with ties, the first darkest or brightest neighbour is the one it checks.
-NEIGHBOURS = tuple((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)
 
 # viridis (van der Walt and Smith's default colour map for matplotlib) at
 # nine evenly spaced points; the scale is linear between them. Lightness
@@ -99,9 +82,9 @@ def diff_map(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADI
     PIL.Image.Image
         Mode "F", on the 0-1 scale described in the module's docstring.
     """
-    first, second = _prepared(a, b, strategy, pre, radius)
+    first, second = _prepared(a, b, DiffOptions(strategy=strategy, pre=pre, radius=radius))
     if strategy == "pixelmatch":
-        distance, excused = _pixelmatch_layers(first, second, detect_aa)
+        distance, excused = pixelmatch.layers(first, second, detect_aa)
         return _cleared(distance, excused)
     return _STRATEGIES[strategy](first, second)
 
@@ -117,13 +100,14 @@ def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
     excused anti-aliased ones yellow, over a faint grey copy of A (over A
     itself with `overlay`).
     """
-    first, second = _prepared(a, b, strategy, pre, radius)
+    first, second = _prepared(a, b, DiffOptions(strategy=strategy, pre=pre, radius=radius,
+                                                threshold=threshold))
     if strategy != "pixelmatch":
         diff = _STRATEGIES[strategy](first, second)
-        return diff, colorize(diff, legend=legend, over=_opaque_rgb(a) if overlay else None)
-    distance, excused = _pixelmatch_layers(first, second, detect_aa)
-    picture = pixelmatch_picture(_opaque_rgb(a), distance, threshold=threshold,
-                                 anti_aliased=excused, over=overlay)
+        return diff, colorize(diff, legend=legend, over=opaque_rgb(a) if overlay else None)
+    distance, excused = pixelmatch.layers(first, second, detect_aa)
+    picture = pixelmatch.pixelmatch_picture(opaque_rgb(a), distance, threshold=threshold,
+                                            anti_aliased=excused, over=overlay)
     return _cleared(distance, excused), picture
 
 
@@ -169,31 +153,6 @@ def legend_side(size):
     width, height = size
     return "below" if width >= height else "right"
 
-
-def pixelmatch_picture(a, distance, *, threshold=DEFAULT_THRESHOLD, anti_aliased=None,
-                       over=False, alpha=PIXELMATCH_ALPHA):
-    """pixelmatch's output: pixels of `distance` above `threshold` in red over A.
-
-    `a` is the RGB image A; `distance` the map of the "pixelmatch" strategy
-    before anti-aliased pixels are cleared; `anti_aliased` an "L" mask of
-    the pixels to draw yellow instead. The background is a grey copy of A
-    blended with white at `alpha`, as pixelmatch draws it, or A itself with
-    `over`.
-    """
-    if over:
-        picture = a.copy()
-    else:
-        faint = _luma_yiq(a).point(lambda value: value * alpha + 255 * (1 - alpha))
-        picture = faint.convert("L").convert("RGB")
-    flagged = _above(distance, threshold)
-    if anti_aliased is None:
-        picture.paste(DIFFERENT_COLOUR, mask=flagged)
-        return picture
-    picture.paste(DIFFERENT_COLOUR, mask=ImageChops.subtract(flagged, anti_aliased))
-    picture.paste(ANTI_ALIASED_COLOUR, mask=ImageChops.multiply(flagged, anti_aliased))
-    return picture
-
-
 def preprocess(image, pre, *, radius=DEFAULT_RADIUS):
     """The image (mode L or RGB) as the named pre-processor transforms it."""
     if pre == "identity":
@@ -219,9 +178,9 @@ class Summary:
 
 def summarize(a, b, diff, *, threshold=DEFAULT_THRESHOLD):
     """The numbers worth printing about a pair and its diff map."""
-    return Summary(mean=mean(diff), max=diff.getextrema()[1],
-                   above=_above(diff, threshold).histogram()[255] / (diff.width * diff.height),
-                   ssim=metrics.ssim(a, b))
+    flagged = pixelmatch.above(diff, threshold).histogram()[255]
+    return Summary(mean=metrics.exact_mean(diff), max=diff.getextrema()[1],
+                   above=flagged / (diff.width * diff.height), ssim=metrics.ssim(a, b))
 
 
 def to_16bit(diff):
@@ -229,37 +188,13 @@ def to_16bit(diff):
     return diff.point(lambda value: value * 65535 + 0.5).convert("I").convert("I;16")
 
 
-def mean(image):
-    """The exact mean of a mode "F" image (ImageStat bins floats into 256 buckets)."""
-    return image.reduce(image.size).getpixel((0, 0))
-
-
 # Preparing a pair ----------------------------------------------------------------
 
-def _prepared(a, b, strategy, pre, radius):
-    _check_call(a, b, strategy, pre, radius)
-    return (preprocess(_opaque_rgb(a), pre, radius=radius),
-            preprocess(_opaque_rgb(b), pre, radius=radius))
-
-
-def _check_call(a, b, strategy, pre, radius):
-    for name, image in (("a", a), ("b", b)):
-        if not isinstance(image, Image.Image):
-            raise TypeError(f"{name} must be a PIL.Image.Image, not {type(image).__name__}")
-    if a.size != b.size:
-        raise ValueError(f"the images differ in size ({a.width}×{a.height} and "
-                         f"{b.width}×{b.height}): a diff map compares pixel with pixel, so "
-                         "resize one to the other's size first")
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
-    if pre not in PRE_PROCESSORS:
-        raise ValueError(f"pre must be one of {', '.join(PRE_PROCESSORS)}, not {pre!r}")
-    if not radius > 0:
-        raise ValueError(f"radius must be above 0, not {radius!r}")
-
-
-def _opaque_rgb(image):
-    return flatten(to_8bit(image), WHITE).convert("RGB")
+def _prepared(a, b, options):
+    """Both images, checked, opaque RGB and pre-processed as `options` say."""
+    check_pair(a, b, because="a diff map compares pixel with pixel")
+    return (preprocess(opaque_rgb(a), options.pre, radius=options.radius),
+            preprocess(opaque_rgb(b), options.pre, radius=options.radius))
 
 
 # The strategies ------------------------------------------------------------------
@@ -279,131 +214,6 @@ _STRATEGIES = {"difference": _mean_difference, "ssim": _ssim_distortion}
 
 
 # pixelmatch ----------------------------------------------------------------------
-
-def _pixelmatch_layers(a, b, detect_aa):
-    """(distance map, "L" mask of anti-aliased pixels or None)."""
-    return _yiq_distance(a, b), (anti_aliased(a, b) if detect_aa else None)
-
-
-def _yiq_distance(a, b):
-    """sqrt(delta / 35215) per pixel, delta as pixelmatch's colorDelta computes it.
-
-    The channel differences are exact; the rest is float32 arithmetic,
-    checked against pixelmatch's float64 over every difference of two opaque
-    colours (511³ of them): at thresholds 0.05 and 0.1 both flag exactly the
-    same pixels; at 0.2 and 0.3, 2 and 4 of those differences, which lie
-    within float32 rounding of the threshold, fall the other way.
-    """
-    differences = [image_math(lambda x, y: x - y, x.convert("F"), y.convert("F"))
-                   for x, y in zip(a.split(), b.split())]
-    terms = []
-    for weights, delta_weight in zip((Y_WEIGHTS, I_WEIGHTS, Q_WEIGHTS), DELTA_WEIGHTS):
-        scaled = [difference.point(lambda value, w=w: value * w)
-                  for difference, w in zip(differences, weights)]
-        component = image_math(lambda r, g, b: r + g + b, *scaled)
-        square = image_math(lambda c: c * c, component)
-        terms.append(square.point(lambda value, w=delta_weight: value * w))
-    delta = image_math(lambda y, i, q: y + i + q, *terms)
-    return image_math(lambda d: d ** 0.5, delta.point(lambda value: value / MAX_DELTA))
-
-
-def anti_aliased(a, b):
-    """An "L" mask (255) of the pixels pixelmatch takes for anti-aliasing in A or in B.
-
-    pixelmatch's test (after Vysniauskas, "Anti-aliased pixel and intensity
-    slope detector", 2009), for every pixel at once: a pixel is anti-aliased
-    in an image when at most two of its neighbours have its colour (a pixel
-    on the border counts one more), some neighbour is darker and some
-    brighter, and the darkest or the brightest of them has more than two
-    neighbours of its own colour in both images. "Colour" is the exact RGB
-    value; brightness is pixelmatch's Y.
-    """
-    a, b = _opaque_rgb(a), _opaque_rgb(b)
-    border = _border(a.size)
-    plain = [_many_equal_neighbours(image, border) for image in (a, b)]
-    both_plain = image_math(lambda x, y: x * y, *plain)
-    excused = [_excused(_luma_yiq(image), image_plain, both_plain)
-               for image, image_plain in zip((a, b), plain)]
-    either = image_math(lambda x, y: x + y - x * y, *excused)
-    return either.point(lambda value: value * 255).convert("L")
-
-
-def _luma_yiq(image):
-    """pixelmatch's Y of an RGB image, in float."""
-    bands = [band.point([value * w for value in range(256)], "F")
-             for band, w in zip(image.split(), Y_WEIGHTS)]
-    return image_math(lambda r, g, b: r + g + b, *bands)
-
-
-def _colour_key(image):
-    """R·65536 + G·256 + B, exactly (below 2²⁴), to compare colours in one operation."""
-    bands = [band.point([value * scale for value in range(256)], "F")
-             for band, scale in zip(image.split(), (65536, 256, 1))]
-    return image_math(lambda r, g, b: r + g + b, *bands)
-
-
-def _border(size):
-    """1.0 on the outermost pixels, 0.0 inside."""
-    width, height = size
-    border = Image.new("F", size, 1.0)
-    if width > 2 and height > 2:
-        border.paste(0.0, (1, 1, width - 1, height - 1))
-    return border
-
-
-def _many_equal_neighbours(image, border):
-    """1.0 where more than two neighbours (+1 on the border) have the pixel's colour."""
-    key = _colour_key(image)
-    count = border
-    for dx, dy in NEIGHBOURS:
-        equal = _neighbourwise(lambda centre, other: centre == other, key, dx, dy)
-        count = image_math(lambda total, add: total + add, count, equal)
-    return image_math(lambda total, limit: total > limit, count, Image.new("F", image.size, 2.0))
-
-
-def _excused(luma, plain, both_plain):
-    """1.0 where pixelmatch's antialiased() holds for this image.
-
-    Walks the neighbours in pixelmatch's order, keeping the darkest and
-    brightest brightness deltas so far and whether the neighbour holding
-    each is plain in both images (strict comparisons: the first one wins).
-    """
-    zero, one = Image.new("F", luma.size, 0.0), Image.new("F", luma.size, 1.0)
-    darkest, brightest, darkest_plain, brightest_plain = zero, zero, zero, zero
-    for dx, dy in NEIGHBOURS:
-        delta = _neighbourwise(lambda centre, other: centre - other, luma, dx, dy)
-        neighbour_plain = _neighbourwise(lambda centre, other: other, both_plain, dx, dy)
-        darker = image_math(lambda d, low: d < low, delta, darkest)
-        brighter = image_math(lambda d, high: d > high, delta, brightest)
-        darkest = _chosen(darker, delta, darkest, one)
-        brightest = _chosen(brighter, delta, brightest, one)
-        darkest_plain = _chosen(darker, neighbour_plain, darkest_plain, one)
-        brightest_plain = _chosen(brighter, neighbour_plain, brightest_plain, one)
-    either_plain = image_math(lambda x, y: x + y - x * y, darkest_plain, brightest_plain)
-    return image_math(
-        lambda own, low, high, chosen, one: (one - own) * (low < 0) * (high > 0) * chosen,
-        plain, darkest, brightest, either_plain, one)
-
-
-def _chosen(condition, if_true, otherwise, one):
-    """if_true where condition is 1.0, otherwise where it is 0.0 (exactly: no rounding)."""
-    return image_math(lambda c, x, y, one: c * x + (one - c) * y,
-                      condition, if_true, otherwise, one)
-
-
-def _neighbourwise(function, image, dx, dy):
-    """function(pixel, its neighbour at (dx, dy)) where that neighbour exists, else 0."""
-    width, height = image.size
-    left, top = max(0, -dx), max(0, -dy)
-    right, bottom = width - max(0, dx), height - max(0, dy)
-    result = Image.new("F", image.size, 0.0)
-    if right > left and bottom > top:
-        centre = image.crop((left, top, right, bottom))
-        other = image.crop((left + dx, top + dy, right + dx, bottom + dy))
-        result.paste(image_math(function, centre, other), (left, top))
-    return result
-
-
 def _cleared(diff, mask):
     """The map with the pixels of an "L" mask set to 0 (the map itself without a mask)."""
     if mask is None:
@@ -414,13 +224,6 @@ def _cleared(diff, mask):
 
 
 # Drawing -------------------------------------------------------------------------
-
-def _above(diff, threshold):
-    """An "L" mask: 255 where the map exceeds the threshold."""
-    limit = Image.new("F", diff.size, threshold)
-    return image_math(lambda d, t: d > t, diff, limit).point(lambda value: value * 255).convert("L")
-
-
 def _scale_index(diff, low, high):
     """The map as "L" positions on the colour scale: low → 0, high → 255, rounded."""
     scale = 255 / (high - low)

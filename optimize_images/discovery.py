@@ -10,6 +10,7 @@ pipeline optimizes its target in place and keeps the link).
 import os
 from dataclasses import dataclass
 from fnmatch import fnmatch
+from typing import List
 
 from .formats import IMAGE_EXTENSIONS
 from .writer import is_temporary
@@ -30,6 +31,12 @@ def find_images(paths, *, recursive=True, exclude=()):
             if key not in seen:
                 seen.add(key)
                 yield candidate
+
+
+def find(settings) -> List[Candidate]:
+    """The files a run with these settings would look at, in order."""
+    return list(find_images(settings.paths, recursive=not settings.no_recursion,
+                            exclude=settings.exclude))
 
 
 def find_stale_temporaries(paths, *, recursive=True):

@@ -1,4 +1,7 @@
-"""The exceptions optimize-images raises on purpose: one family, each in plain words."""
+"""The exceptions optimize-images raises on purpose: one family, each in plain words.
+
+Every one is an `OptimizeImagesError`, and str(error) is the line to show.
+"""
 
 
 class OptimizeImagesError(Exception):
@@ -33,3 +36,19 @@ class CannotStart(OptimizeImagesError):
 
 class Locked(OptimizeImagesError):
     """Another live run holds the lock; str(self) names it."""
+
+
+class UsageError(OptimizeImagesError):
+    """A command line that cannot be run; str(self) is the one line to show."""
+
+
+class OptionError(UsageError, ValueError):
+    """An option has an invalid value, on the command line, in a config file or in a
+    Python call; `flag` names it as the user types it (e.g. '-q/--quality').
+
+    A ValueError too, as Python calls with a wrong value expect.
+    """
+
+    def __init__(self, flag, message):
+        super().__init__(f"{flag}: {message}")
+        self.flag = flag

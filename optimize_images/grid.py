@@ -13,12 +13,12 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from .compat import Resampling, Transpose
+from .modes import WHITE
 
 LABEL_SIZE = 14  # px
 SPACING = 8  # px between cells and around the grid
 THICKNESS = 16  # px of a legend bar's colour strip
 TICK = 4  # px
-WHITE = (255, 255, 255)
 INK = (32, 32, 32)
 PLACEHOLDER_FILL = (224, 224, 224)
 PLACEHOLDER_LINES = (192, 192, 192)

@@ -6,7 +6,8 @@ import warnings
 from PIL import Image
 
 from .errors import Fail
-from .transforms import has_alpha, orientation_of
+from .modes import has_alpha
+from .transforms import orientation_of
 
 
 def image_facts(path):

@@ -5,6 +5,7 @@ import os
 
 from .errors import CannotStart, Locked
 from .reasons import system_words
+from .writer import remove_if_present
 
 LOCK_NAME = ".optimize-images.lock"
 
@@ -39,7 +40,7 @@ class TreeLock:
         while self.held:
             path = self.held.pop()
             if _holder(path) == os.getpid():
-                _remove(path)
+                remove_if_present(path)
 
 
 def _acquire(path):
@@ -51,7 +52,7 @@ def _acquire(path):
             holder = _holder(path)
             if holder is not None and _alive(holder):
                 raise Locked(f"another optimize-images run (process {holder}) holds {path}")
-            _remove(path)  # stale: its process is gone, or the file is unreadable
+            remove_if_present(path)  # stale: its process is gone, or the file is unreadable
         except OSError as error:
             raise CannotStart(os.path.dirname(path), f"cannot create the lock file {LOCK_NAME} "
                               f"there: {system_words(error)}") from None
@@ -74,7 +75,7 @@ def _create_with_pid(path):
         except (AttributeError, OSError):  # no hard links: exclusive create, then write
             _write_pid(path, os.O_EXCL)
     finally:
-        _remove(temp)
+        remove_if_present(temp)
 
 
 def _write_pid(path, mode):
@@ -85,7 +86,7 @@ def _write_pid(path, mode):
         finally:
             os.close(descriptor)
     except BaseException:
-        _remove(path)  # ours: created just now (O_EXCL) or our own pid file
+        remove_if_present(path)  # ours: created just now (O_EXCL) or our own pid file
         raise
 
 
@@ -100,7 +101,7 @@ def _remove_stale_pid_files(path):
         pid = name[len(prefix):]
         if name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
             try:
-                _remove(os.path.join(folder, name))
+                remove_if_present(os.path.join(folder, name))
             except OSError:  # someone else's, in a sticky folder: not ours to clean
                 pass
 
@@ -125,10 +126,3 @@ def _alive(pid):
     except OSError as error:
         return error.errno != errno.ESRCH
     return True
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

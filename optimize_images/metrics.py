@@ -2,11 +2,11 @@
 
 `diff_ratio` and `psnr` compare the 8-bit bands (L or RGB); `ssim`,
 `ssim_map` and `ms_ssim` compare luma as Pillow's ``convert("L")`` gives it.
-Every function first makes both images opaque 8-bit L or RGB: alpha is
-composited over `background`, a palette is expanded, CMYK, YCbCr and HSV are
-converted to RGB, and 16-bit samples (modes I;16 and I, read as 0-65535) are
-scaled to 0-255. The SSIM family also accepts mode "F" as luma already on the
-0-255 scale.
+Every function first makes both images opaque 8-bit L or RGB as `modes` does
+everywhere: alpha is composited over `background`, a palette is expanded,
+CMYK, YCbCr and HSV are converted to RGB, and 16-bit samples (modes I;16 and
+I, read as 0-65535) are scaled to 0-255. The SSIM family also accepts mode
+"F" as luma already on the 0-255 scale.
 
 SSIM needs Gaussian-weighted local means, and Pillow has no filter for float
 images. They are built here from shifted crops: 11 crops weighted and summed
@@ -17,12 +17,16 @@ stays bounded whatever the image size.
 """
 
 import math
+from typing import Optional, Tuple
 
 from PIL import Image, ImageChops
 
 from .compat import Transpose, image_math
+from .modes import COMPARABLE_MODES, WHITE, check_pair, comparable, opaque
 
-WHITE = (255, 255, 255)
+__all__ = ["diff_ratio", "psnr", "ssim", "ssim_map", "ms_ssim", "exact_mean"]
+
+RGB = Tuple[int, int, int]
 
 # Wang et al. 2004: an 11-tap Gaussian window with sigma 1.5, K1 = 0.01,
 # K2 = 0.03, for 8-bit data (L = 255).
@@ -43,18 +47,13 @@ MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 # 362 MB; smaller strips multiply Python's per-call overhead.
 _STRIP_PIXELS = 1 << 17
 
-_ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
-_SIXTEEN_BIT_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N")
-_COLOUR_MODES = ("RGB", "RGBX", "CMYK", "YCbCr", "HSV", "P")
-_SUPPORTED_MODES = ("1", "L", "F") + _ALPHA_MODES + _SIXTEEN_BIT_MODES + _COLOUR_MODES
-
 # Luma minus 127.5: sums and differences of two such lumas lie in ±255, so
 # their squares stay below 65026, where float32 keeps the variances precise.
 _CENTRE = 127.5
 _CENTRED = [value - _CENTRE for value in range(256)]
 
 
-def diff_ratio(a, b, *, background=WHITE):
+def diff_ratio(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
     """The classic similarity of optimize-images 2.x: 1 − mean absolute difference / 255.
 
     Parameters
@@ -82,12 +81,13 @@ def diff_ratio(a, b, *, background=WHITE):
     >>> diff_ratio(Image.new("L", (8, 8), 0), Image.new("L", (8, 8), 51))
     0.8
     """
-    first, second = _comparable_bands(a, b, background)
+    _check_pair(a, b, background)
+    first, second = comparable(a, b, background)
     mean = _histogram_mean(ImageChops.difference(first, second), lambda value: value)
     return 1.0 - mean / 255
 
 
-def psnr(a, b, *, background=WHITE):
+def psnr(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
     """Peak signal-to-noise ratio, in decibels, with a peak of 255.
 
     Parameters
@@ -109,12 +109,13 @@ def psnr(a, b, *, background=WHITE):
     >>> round(psnr(Image.new("L", (8, 8), 0), Image.new("L", (8, 8), 5)), 2)
     34.15
     """
-    first, second = _comparable_bands(a, b, background)
+    _check_pair(a, b, background)
+    first, second = comparable(a, b, background)
     mse = _histogram_mean(ImageChops.difference(first, second), lambda value: value * value)
     return math.inf if mse == 0 else 10 * math.log10(255 ** 2 / mse)
 
 
-def ssim(a, b, *, background=WHITE):
+def ssim(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
     """Structural similarity (SSIM) of the lumas of two images.
 
     Parameters
@@ -162,7 +163,7 @@ def ssim(a, b, *, background=WHITE):
     return _map_mean(_luma(a, background), _luma(b, background), _ssim_term)
 
 
-def ssim_map(a, b, *, background=WHITE):
+def ssim_map(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> Image.Image:
     """The local SSIM of two images, as a mode "F" image of their size.
 
     Parameters
@@ -200,7 +201,7 @@ def ssim_map(a, b, *, background=WHITE):
     return result
 
 
-def ms_ssim(a, b, *, background=WHITE):
+def ms_ssim(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
     """Multi-scale structural similarity (MS-SSIM) of the lumas of two images.
 
     Parameters
@@ -260,16 +261,11 @@ def ms_ssim(a, b, *, background=WHITE):
 # Checking the call ------------------------------------------------------------
 
 def _check_pair(a, b, background):
+    check_pair(a, b)
     for name, image in (("a", a), ("b", b)):
-        if not isinstance(image, Image.Image):
-            raise TypeError(f"{name} must be a PIL.Image.Image, not {type(image).__name__}: "
-                            "open the file with PIL.Image.open() first")
-        if image.mode not in _SUPPORTED_MODES:
+        if image.mode not in COMPARABLE_MODES:
             raise ValueError(f"{name} has mode {image.mode}, which cannot be compared: "
                              "convert it to RGB first")
-    if a.size != b.size:
-        raise ValueError(f"the images differ in size ({a.size[0]}×{a.size[1]} and "
-                         f"{b.size[0]}×{b.size[1]}): resize one to the other's size first")
     if 0 in a.size:
         raise ValueError(f"the images are empty ({a.size[0]}×{a.size[1]}): nothing to compare")
     if not (isinstance(background, tuple) and len(background) == 3
@@ -278,42 +274,13 @@ def _check_pair(a, b, background):
                          f"(255, 255, 255); got {background!r}")
 
 
-# From any mode to 8-bit bands or luma -------------------------------------------
-
-def _comparable_bands(a, b, background):
-    """Both images as 8-bit L, or both as RGB when either has colour."""
-    _check_pair(a, b, background)
-    first, second = _bands(a, background), _bands(b, background)
-    if first.mode != second.mode:
-        first, second = first.convert("RGB"), second.convert("RGB")
-    return first, second
-
-
-def _bands(image, background):
-    """The image as opaque 8-bit L or RGB."""
-    if image.mode in _SIXTEEN_BIT_MODES:
-        return image.convert("I").point(lambda value: value / 257 + 0.5).convert("L")
-    if image.mode == "F":
-        return image.point(lambda value: value + 0.5).convert("L")
-    if image.mode in _ALPHA_MODES or "transparency" in image.info:
-        return _composited(image, background)
-    if image.mode in ("L", "RGB"):
-        return image
-    return image.convert("L" if image.mode == "1" else "RGB")
-
-
-def _composited(image, background):
-    if image.mode == "La":
-        image = image.convert("LA")
-    backdrop = Image.new("RGBA", image.size, background + (255,))
-    return Image.alpha_composite(backdrop, image.convert("RGBA")).convert("RGB")
-
+# Luma and exact means ----------------------------------------------------------
 
 def _luma(image, background):
     """8-bit luma ("L"), or the image itself when it is float ("F")."""
     if image.mode == "F":
         return image
-    return _bands(image, background).convert("L")
+    return opaque(image, background).convert("L")
 
 
 def _histogram_mean(difference, weight):
@@ -324,11 +291,16 @@ def _histogram_mean(difference, weight):
     return total / samples
 
 
-# Float images -------------------------------------------------------------------
+def exact_mean(image: Image.Image, box: Optional[Tuple[int, int, int, int]] = None) -> float:
+    """The exact mean of a float image, or of a box of it (left, top, right, bottom).
 
-def _mean(image):
-    """The exact mean of a float image (ImageStat bins "F" into 256 buckets)."""
-    return image.reduce(image.size).getpixel((0, 0))
+    ImageStat bins mode "F" into 256 buckets; a reduction to one pixel does not.
+    """
+    box = box or (0, 0) + image.size
+    return image.reduce((box[2] - box[0], box[3] - box[1]), box).getpixel((0, 0))
+
+
+# Float images -------------------------------------------------------------------
 
 
 def _mirrored(image, border):
@@ -375,7 +347,7 @@ def _map_mean(x, y, term):
     total = 0.0
     for _, luminance, contrast_structure in _strip_terms(x, y):
         values = term(luminance, contrast_structure)
-        total += _mean(values) * values.width * values.height
+        total += exact_mean(values) * values.width * values.height
     return total / ((x.width - 2 * RADIUS) * (x.height - 2 * RADIUS))
 
 

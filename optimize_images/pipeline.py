@@ -10,24 +10,26 @@ import os
 import stat
 import time
 import warnings
+from typing import Optional
 
 from PIL import Image, UnidentifiedImageError
 
-from . import formats, metrics, reasons, transforms, writer
+from . import formats, metrics, modes, reasons, transforms, writer
 from .errors import Fail, Skip
-from .formats import heif, jpeg, webp
 from .metadata import clean_exif, exif_problem, without_jpeg_exif
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
+from .settings import Settings
 
-# -cb converts a PNG only when it is at least this big and looks like a photo.
-BIG_PNG_BYTES = 300_000
+# -cb converts a file (of a format that converts big photos: PNG) only when it is at
+# least this big and looks like a photo.
+BIG_PHOTO_BYTES = 300_000
 ALREADY_OPTIMIZED = "already optimized (it carries our marker; --force redoes it)"
 # What is read of a file before the rest: past the EXIF, ICC and XMP segments of nearly every JPEG.
 HEADER_BYTES = 1 << 18
 EXIF_UNREADABLE = "Pillow cannot read it"
 
 
-def optimize_file(path, settings, *, root=None):
+def optimize_file(path: str, settings: Settings, *, root: Optional[str] = None) -> Result:
     """Optimize one file as `settings` say; return its `Result`."""
     started = time.perf_counter()
     facts = {}  # format, mode, sizes: whatever is known when the work ends
@@ -66,8 +68,9 @@ def _optimize_bytes(path, data, before, settings, root, facts):
     source, exif_unreadable = _open(data, settings)
     facts.update(format=source.format, mode=source.mode,
                  note=_exif_note(source, exif_unreadable, settings))
-    animated = _check_supported(source, data, settings)
-    marked = not settings.force and _is_marked(source)
+    source_facts = _check_supported(source, data, settings)
+    animated = getattr(source, "n_frames", 1) > 1
+    marked = not settings.force and formats.is_marked(source)
     if marked and settings.conversion_target in (None, source.format):
         raise Skip(ALREADY_OPTIMIZED)
     _decode(source)
@@ -80,8 +83,8 @@ def _optimize_bytes(path, data, before, settings, root, facts):
     if animated:  # every frame as it is: no transforms (_check_supported made sure)
         image = source
     else:
-        image = handler.prepare(_transform(source, target_format, settings), settings)
-    job = _job(source, data, before.st_size, target_format, image, settings)
+        image = handler.prepare(_transform(source, settings), settings)
+    job = _job(source, source_facts, before.st_size, target_format, settings)
     encoded = handler.encode_animation(image, job) if animated else handler.encode(image, job)
     formats.decode_check(encoded.data, image.size)
 
@@ -93,7 +96,8 @@ def _optimize_bytes(path, data, before, settings, root, facts):
     if lossy and (settings.show_ssim or settings.ssim_min is not None):
         facts["ssim"] = _check_full_ssim(image, encoded.data, settings)
     _check_savings(before.st_size, len(encoded.data), settings)
-    output_path = _output_path(path, root, handler.EXTENSION if converted else None, settings)
+    output_path = _output_path(path, root, formats.extension_for(target_format) if converted
+                               else None, settings)
     if settings.writes_files:
         _write(path, output_path, encoded.data, before, converted, settings)
     return {"size_after": len(encoded.data), "output_path": output_path}
@@ -106,11 +110,6 @@ def _check_full_ssim(image, data, settings):
     if settings.ssim_min is not None and value < settings.ssim_min:
         raise Skip(f"SSIM {value:.4f} is below --ssim-min {settings.ssim_min:g}: original kept")
     return value
-
-
-def _is_marked(image):
-    handler = formats.handler_for(image.format)
-    return handler is not None and handler.is_marked(image)
 
 
 def _copy_unchanged(path, root, data, before, settings):
@@ -156,7 +155,7 @@ def _check_header(head, settings):
     try:
         size = Image.open(io.BytesIO(head)).size
     except UnidentifiedImageError:
-        if reasons.claimed_format(head) or heif.looks_like_heif(head):
+        if reasons.claimed_format(head) or formats.optional_opener(head):
             return  # perhaps a longer header, a broken EXIF block, HEIF: read it all
         raise Fail(reasons.not_an_image(head)) from None
     except Image.DecompressionBombError as error:
@@ -192,7 +191,8 @@ def _check_dimensions(size, settings):
 
 def _open_any(data):
     """(image, whether its EXIF was unreadable), through Pillow, else without the JPEG's EXIF
-    block (which can stop Pillow from opening a sound photo), else through pillow-heif."""
+    block (which can stop Pillow from opening a sound photo), else through the optional
+    package of a format Pillow cannot open by itself (HEIF)."""
     try:
         return Image.open(io.BytesIO(data)), False
     except Image.DecompressionBombError:
@@ -201,11 +201,11 @@ def _open_any(data):
         without_exif = _open_without_exif(data)
         if without_exif is not None:
             return without_exif, True
-        if not (isinstance(error, UnidentifiedImageError) and heif.looks_like_heif(data)):
+        plugin = formats.optional_opener(data)
+        if not (isinstance(error, UnidentifiedImageError) and plugin):
             raise
-    if not heif.register_opener():
-        raise Skip("HEIC/HEIF needs the optional pillow-heif package "
-                   "(pip install 'optimize-images[heif]')")
+    if not plugin.register_opener():
+        raise Skip(plugin.OPENER_MISSING)
     return Image.open(io.BytesIO(data)), False
 
 
@@ -228,10 +228,14 @@ def _exif_note(source, exif_unreadable, settings):
 
 
 def _check_supported(image, data, settings):
-    """Skip what we must not touch; return True for an animation we can keep whole."""
+    """Skip what we must not touch; return the file's `formats.Facts`.
+
+    An animation passes only where its format keeps animations and the run
+    neither converts nor changes its pixels.
+    """
     name = image.format
     frames = getattr(image, "n_frames", 1)
-    if frames > 1 and name != "GIF":
+    if frames > 1 and not formats.keeps_animations(name):
         raise Skip(f"{name} with {frames} frames or pictures: left untouched, "
                    "so that none of them is lost")
     if name not in formats.IN_PLACE and name not in formats.CONVERT_ONLY:
@@ -243,8 +247,9 @@ def _check_supported(image, data, settings):
     target = settings.conversion_target
     if target and target != name and not formats.can_write(target):
         raise Skip(f"this Pillow cannot write {target}")
-    if name == "PNG" and _png_bit_depth(data) == 16 and image.mode in ("RGB", "RGBA"):
-        raise Skip("16-bit colour PNG: Pillow would keep only 8 bits per channel")
+    facts = formats.inspect(image, data)
+    if facts.refusal:
+        raise Skip(facts.refusal)
     if frames > 1:
         if target not in (None, name) and settings.converts_everything:
             raise Skip(f"animated {name} ({frames} frames): not converted, "
@@ -252,16 +257,12 @@ def _check_supported(image, data, settings):
         if _changes_pixels(settings):
             raise Skip(f"animated {name} ({frames} frames): resizing or recolouring "
                        "animations is not supported")
-    return frames > 1
+    return facts
 
 
 def _changes_pixels(settings):
     return bool(settings.max_width or settings.max_height or settings.grayscale
                 or settings.remove_transparency or settings.reduce_colors)
-
-
-def _png_bit_depth(data):
-    return data[24] if len(data) > 25 else None  # IHDR's bit-depth byte
 
 
 def _decode(image):
@@ -289,49 +290,38 @@ def _target_format(image, size, settings):
         return image.format
     if settings.converts_everything:
         return target
-    big_photo = (image.format == "PNG" and size >= BIG_PNG_BYTES
-                 and not transforms.has_alpha(transforms.drop_opaque_alpha(image))
+    big_photo = (formats.converts_big_photos(image.format) and size >= BIG_PHOTO_BYTES
+                 and not modes.has_alpha(transforms.drop_opaque_alpha(image))
                  and transforms.looks_photographic(image))
     return target if big_photo else image.format
 
 
-def _transform(image, target_format, settings):
+def _transform(image, settings):
     if not settings.keep_exif:
         image = transforms.upright(image, transforms.orientation_of(image))
     image = transforms.fit_within(image, settings.max_width, settings.max_height)
     if settings.grayscale:
         image = transforms.to_grayscale(image)
     if settings.remove_transparency:
-        image = transforms.flatten(image, settings.background)
-    image = transforms.drop_opaque_alpha(image)
-    if settings.reduce_colors and target_format == "PNG":
-        image = transforms.reduce_colors(image, settings.max_colors)
-    return image
+        image = modes.flatten(image, settings.background)
+    return transforms.drop_opaque_alpha(image)
 
 
-def _job(source, data, size, target_format, image, settings):
-    exif = None
-    if settings.keep_exif:
-        exif = clean_exif(source.info.get("exif"))
-    same_jpeg = source.format == target_format == "JPEG"
-    lossless_webp = source.format == "WEBP" and webp.is_lossless(data)
+def _job(source, facts, size, target_format, settings):
+    same_pixels = not settings.force and not _changes_pixels(settings)
     return formats.Job(
         settings=settings,
         source_format=source.format,
         source_size=size,
         icc_profile=source.info.get("icc_profile") or None,
-        exif=exif,
+        exif=clean_exif(source.info.get("exif")) if settings.keep_exif else None,
         dpi=source.info.get("dpi"),
-        lossless_source=lossless_webp and target_format == "WEBP",
-        # A JPEG already at or below the quality we would choose is left alone,
+        source_lossless=facts.lossless,
+        # A source already at or below the quality we would choose is left alone,
         # unless its pixels are to change anyway (resizing, grayscale...).
-        source_quality=(jpeg.estimate_quality(source)
-                        if same_jpeg and not settings.force and not _changes_pixels(settings)
+        source_quality=(facts.quality if source.format == target_format and same_pixels
                         else None),
-        source_subsampling=jpeg.subsampling_of(source) if source.format == "JPEG" else None,
-        graphic=(target_format == "WEBP"
-                 and (source.format in formats.LOSSLESS_SOURCES or lossless_webp)
-                 and not transforms.looks_photographic(image)),
+        source_subsampling=facts.subsampling,
     )
 
 

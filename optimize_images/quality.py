@@ -1,8 +1,13 @@
-"""The quality search over a quality range, knowing a metric and a sampler.
+"""The quality searches over a quality range, knowing a metric and a sampler.
 
 The search knows nothing of formats: it is given `roundtrip(sample, quality)`,
 which encodes a sample and decodes it again, and looks for the lowest
-quality whose result still scores at least the target against the sample.
+quality whose result still scores at least the target against the sample
+(`search`, by `interpolate_quality` or the classic `bisect_quality`).
+`nearest_quality` serves the compare command, which wants the quality whose
+measure comes nearest to a target, above or below; both interpolating
+searches step to where a line through two measured qualities crosses the
+target (`line_crossing`).
 """
 
 from dataclasses import dataclass
@@ -153,7 +158,47 @@ def _crossing(scores, target, failing, passing):
         (q0, s0), (q1, s1) = sorted(scores.items(), key=lambda item: abs(item[1] - target))[:2]
     if s1 == s0:
         return (failing + passing) / 2
+    return line_crossing((q0, s0), (q1, s1), target)
+
+
+def line_crossing(first, second, target):
+    """The quality where the line through two (quality, score) points reaches `target`."""
+    (q0, s0), (q1, s1) = first, second
     return q0 + (target - s0) * (q1 - q0) / (s1 - s0)
+
+
+def nearest_quality(measure, target, *, probes, low, high, refinements):
+    """The quality in [low, high] whose measure comes nearest to `target`.
+
+    `measure(quality)` must rise with the quality, as bpp and SSIM do. After
+    the probes, each step measures where the straight line between the two
+    measured qualities around the target crosses it; it stops when that
+    quality was measured already, or after `refinements` steps. A target
+    beyond the measured values sends the next probe to that end of the range.
+    """
+    values = {quality: measure(quality) for quality in probes}
+    for _ in range(refinements):
+        quality = _nearest_next(values, target, low, high)
+        if quality in values:
+            break
+        values[quality] = measure(quality)
+    return min(values, key=lambda quality: (abs(values[quality] - target), quality))
+
+
+def _nearest_next(values, target, low, high):
+    """The next quality to measure: where the line between the measured qualities around
+    the target crosses it, strictly between them while there is room (so a curved measure
+    cannot stall the search at one end of the bracket)."""
+    points = sorted(values.items())
+    if target <= points[0][1]:
+        return low if target < points[0][1] else points[0][0]
+    for (q0, v0), (q1, v1) in zip(points, points[1:]):
+        if v0 <= target <= v1 and v1 > v0:
+            if q1 - q0 == 1 or target in (v0, v1):
+                return q0 if target - v0 <= v1 - target else q1
+            crossing = round(line_crossing((q0, v0), (q1, v1), target))
+            return min(max(crossing, q0 + 1), q1 - 1)
+    return high
 
 
 def bisection_steps(low, high):

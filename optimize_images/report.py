@@ -3,7 +3,7 @@
 import json
 import os
 
-from . import __version__
+from .version import __version__
 from .errors import CannotStart
 from .reasons import system_words
 from .results import FAILED, SKIPPED

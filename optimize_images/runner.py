@@ -13,6 +13,7 @@ from functools import partial
 from PIL import Image
 
 from . import parent_watch
+from .errors import OptimizeImagesError
 from .pipeline import optimize_file
 
 PROCESS, THREAD, SERIAL = "process", "thread", "serial"
@@ -78,7 +79,7 @@ def _collect(kind, candidates, settings, results, on_result):
         iterator.close()
 
 
-class _Unavailable(Exception):
+class _Unavailable(OptimizeImagesError):
     """This platform cannot provide that kind of executor."""
 
 

@@ -71,7 +71,7 @@ class _StridedSsim:
 
         values = image_math(ssim, self._mean_x, mean_y, mean_yy, mean_xy,
                             self._luminance_x, self._variance_x)
-        return values.reduce(values.size).getpixel((0, 0))
+        return metrics.exact_mean(values)
 
     def _blurred(self, phases):
         """Gaussian means at the map positions, from a quantity's row phases."""

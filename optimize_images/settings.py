@@ -1,12 +1,16 @@
 """Every option of a run, defined once.
 
 `Settings` is the single source of truth: each field carries its command-line
-flags and help in its metadata, `cli` generates the parser from the fields, and
+flags and help (see `options`), `cli` generates the parser from the fields, and
 validation lives in `__post_init__`, so the CLI and the Python API share it.
 """
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from typing import Optional, Tuple
+
+from . import options
+from .errors import OptionError
+from .options import option
 
 JPEG_TABLES = ("auto", "standard", "mozjpeg", "mozjpeg3")  # mozjpeg3: 2.2.0's name
 METRICS = ("ssim", "ms-ssim", "sad")
@@ -17,24 +21,6 @@ CONVERT_TARGETS = ("jpeg", "png", "webp", "avif")
 DEFAULT_MAX_PIXELS = 89_478_485
 # Used when a lossy quality is needed without a search (-fm).
 DEFAULT_LOSSY_QUALITY = 80
-
-
-class SettingsError(ValueError):
-    """An option has an invalid value; `flag` names it as the user typed it."""
-
-    def __init__(self, flag, message):
-        super().__init__(f"{flag}: {message}")
-        self.flag = flag
-
-
-def option(default, *flags, help, also=(), **argparse_kwargs):
-    """A settings field that also describes its command-line flag.
-
-    `also` lists alternative spellings that fill the same field, as
-    (flags, help, argparse_kwargs) triples (e.g. -hbg for -bg).
-    """
-    return field(default=default, metadata={
-        "flags": flags, "help": help, "argparse": argparse_kwargs, "also": also})
 
 
 def parse_hex_color(text):
@@ -52,6 +38,8 @@ def parse_hex_color(text):
 
 @dataclass(frozen=True)
 class Settings:
+    """The options of a run: of `optimize-images PATH...` and of the Python API."""
+
     paths: Tuple[str, ...] = option(
         (), "paths", help="image files or folders to optimize", nargs="*", metavar="PATH")
 
@@ -258,7 +246,7 @@ class Settings:
         self._check_range("webp_method", 0, 6)
         self._check_range("jobs", 0, None)
         if self.watch_interval <= 0:
-            raise SettingsError(flag_of("watch_interval"), "expects a positive number of seconds")
+            raise OptionError(flag_of("watch_interval"), "expects a positive number of seconds")
         self._check_choice("jpeg_tables", JPEG_TABLES)
         self._check_choice("metric", METRICS)
         self._check_choice("preset", PRESETS)
@@ -267,25 +255,25 @@ class Settings:
             if getattr(self, name) is not None:
                 self._check_range(name, 1, 100)
         if (self.min_quality or 1) > (self.max_quality or 100):
-            raise SettingsError(flag_of("min_quality"), "must not be above --max-quality")
+            raise OptionError(flag_of("min_quality"), "must not be above --max-quality")
         if self.ssim_min is not None and not 0 <= self.ssim_min <= 1:
-            raise SettingsError(flag_of("ssim_min"), "expects a value from 0 to 1")
+            raise OptionError(flag_of("ssim_min"), "expects a value from 0 to 1")
         if self.target is not None and not 0 < self.target <= 1:
-            raise SettingsError(flag_of("target"), "expects a value above 0 and at most 1")
+            raise OptionError(flag_of("target"), "expects a value above 0 and at most 1")
         if self.convert_to is not None:
             self._check_choice("convert_to", CONVERT_TARGETS)
         if len(self.background) != 3 or not all(0 <= c <= 255 for c in self.background):
-            raise SettingsError(flag_of("background"), "expects three values from 0 to 255")
+            raise OptionError(flag_of("background"), "expects three values from 0 to 255")
 
     def _check_range(self, name, low, high):
         value = getattr(self, name)
         if value < low or (high is not None and value > high):
             bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
-            raise SettingsError(flag_of(name), f"expects a value {bound}, got {value}")
+            raise OptionError(flag_of(name), f"expects a value {bound}, got {value}")
 
     def _check_choice(self, name, choices):
         if getattr(self, name) not in choices:
-            raise SettingsError(flag_of(name), f"expects one of {', '.join(choices)}")
+            raise OptionError(flag_of(name), f"expects one of {', '.join(choices)}")
 
     @property
     def conversion_target(self):
@@ -307,7 +295,4 @@ class Settings:
 
 def flag_of(name):
     """The flags of a settings field as the user sees them, e.g. '-q/--quality'."""
-    for f in fields(Settings):
-        if f.name == name:
-            return "/".join(f.metadata["flags"])
-    raise KeyError(name)
+    return options.flag_of(Settings, name)

@@ -1,8 +1,12 @@
-"""Pure image operations: each takes an image and returns a new one (or the same)."""
+"""Pure image operations: each takes an image and returns a new one (or the same).
+
+Mode rules (16 bits to 8, transparency over a background) live in `modes`.
+"""
 
 from PIL import Image, ImageChops
 
 from .compat import Dither, Quantize, Resampling, Transpose
+from .modes import has_alpha
 
 ORIENTATION_TAG = 0x0112
 # EXIF orientation → the transpositions that turn the pixels upright.
@@ -15,11 +19,6 @@ _UPRIGHT = {
     7: (Transpose.TRANSVERSE,),
     8: (Transpose.ROTATE_90,),
 }
-
-
-def has_alpha(image):
-    return image.mode in ("RGBA", "LA", "PA") or (
-        image.mode in ("P", "L", "RGB", "I;16", "I") and "transparency" in image.info)
 
 
 def orientation_of(image):
@@ -35,18 +34,6 @@ def upright(image, orientation):
     """The image with its EXIF orientation baked into the pixels."""
     for method in _UPRIGHT.get(orientation, ()):
         image = image.transpose(method)
-    return image
-
-
-def to_8bit(image):
-    """16-bit and float grayscale (I;16, I, F) scaled to 8-bit L; other modes unchanged.
-
-    Pillow's own conversion clips values above 255 instead of scaling them.
-    """
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        return image.point(lambda value: value / 256).convert("L")
-    if image.mode == "F":
-        return image.convert("L")
     return image
 
 
@@ -67,16 +54,6 @@ def to_grayscale(image):
     if image.mode in ("L", "LA", "1", "I;16", "I"):
         return image
     return image.convert("LA" if has_alpha(image) else "L")
-
-
-def flatten(image, background):
-    """Composite transparency over `background` (R, G, B); opaque images pass through."""
-    if not has_alpha(image):
-        return image
-    rgba = image.convert("RGBA")
-    base = Image.new("RGBA", image.size, tuple(background) + (255,))
-    flat = Image.alpha_composite(base, rgba).convert("RGB")
-    return flat.convert("L") if image.mode in ("L", "LA") else flat
 
 
 def drop_opaque_alpha(image):

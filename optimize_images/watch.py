@@ -11,7 +11,7 @@ wake the loop early instead of waiting for the next look.
 import os
 import threading
 
-from .api import find
+from .discovery import find
 from .runner import run
 
 

@@ -26,7 +26,7 @@ def replace_file(path, data, *, like=None, keep_times=True):
     try:
         os.replace(temp, path)
     except BaseException:
-        _remove_quietly(temp)
+        remove_if_present(temp)
         raise
     _sync_folder(os.path.dirname(path))
 
@@ -49,7 +49,7 @@ def create_file(path, data, *, like=None, keep_times=True):
                 raise FileExistsError(path) from None
             os.replace(temp, path)
     finally:
-        _remove_quietly(temp)
+        remove_if_present(temp)
     _sync_folder(os.path.dirname(path))
 
 
@@ -58,7 +58,7 @@ def check_can_write(path):
 
     A missing or read-only folder and a full disk show up here, before any work.
     """
-    _remove_quietly(_write_temporary(path, bytes(PROBE_BYTES), None, False))
+    remove_if_present(_write_temporary(path, bytes(PROBE_BYTES), None, False))
 
 
 def _write_temporary(path, data, like, keep_times):
@@ -77,7 +77,7 @@ def _write_temporary(path, data, like, keep_times):
             if keep_times:
                 os.utime(temp, ns=(like.st_atime_ns, like.st_mtime_ns))
     except BaseException:
-        _remove_quietly(temp)
+        remove_if_present(temp)
         raise
     return temp
 
@@ -94,7 +94,8 @@ def _check_written(temp, data):
             raise OSError(f"the temporary file {temp} does not hold what was written")
 
 
-def _remove_quietly(path):
+def remove_if_present(path):
+    """Delete a file; one already gone is no error."""
     try:
         os.unlink(path)
     except FileNotFoundError:

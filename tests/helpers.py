@@ -50,10 +50,22 @@ class Run:
         self.code, self.out, self.err = code, out, err
 
 
-def run_cli(*argv):
+def run_main(entry_point, *argv):
+    """Run a command's main(argv, stdout=..., stderr=...) in-process; its Run."""
     out, err = io.StringIO(), io.StringIO()
-    code = main([str(arg) for arg in argv], stdout=out, stderr=err)
+    code = entry_point([str(arg) for arg in argv], stdout=out, stderr=err)
     return Run(code, out.getvalue(), err.getvalue())
+
+
+def run_cli(*argv):
+    return run_main(main, *argv)
+
+
+def planted(image, box, colour=(20, 200, 40)):
+    """A copy with the box replaced by a flat, unrelated colour."""
+    changed = image.copy()
+    ImageDraw.Draw(changed).rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=colour)
+    return changed
 
 
 def opened(path):

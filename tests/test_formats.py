@@ -216,3 +216,46 @@ def test_heif_converts_with_the_optional_plugin(tmp_path):
     assert result.status == OPTIMIZED and result.format == "HEIF->JPEG"
     assert opened(tmp_path / "phone.jpg").size == (96, 64)
     assert path.read_bytes() == original
+
+
+# The registry: every format module describes itself, the tables follow -----------------
+
+def test_every_format_module_declares_the_protocol():
+    from optimize_images import formats
+    for plugin in formats.PLUGINS:
+        assert plugin.NAME and plugin.EXTENSIONS and isinstance(plugin.ROLE, formats.Role)
+        assert all(suffix.startswith(".") for suffix in plugin.EXTENSIONS)
+        assert callable(plugin.inspect)
+    for handler in formats.HANDLERS.values():
+        for name in ("CODEC", "prepare", "encode", "is_marked"):
+            assert hasattr(handler, name), (handler.NAME, name)
+
+
+def test_the_tables_are_derived_from_the_modules():
+    from optimize_images import formats
+    assert formats.IN_PLACE == ("JPEG", "PNG", "WEBP", "GIF")
+    assert formats.CONVERT_ONLY == ("TIFF", "BMP", "AVIF", "HEIF")
+    assert formats.IMAGE_EXTENSIONS == (
+        ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".gif", ".tif", ".tiff",
+        ".bmp", ".avif", ".heic", ".heif", ".mpo")
+    assert [formats.extension_for(name) for name in formats.HANDLERS] == [
+        ".jpg", ".png", ".webp", ".gif", ".avif"]
+    assert formats.keeps_animations("GIF") and not formats.keeps_animations("WEBP")
+    assert formats.optional_opener(b"\x00\x00\x00\x18ftypheic") is heif
+    assert formats.optional_opener(b"\x00\x00\x00\x18ftypisom") is None
+
+
+def test_inspect_tells_the_facts_the_pipeline_needs():
+    from optimize_images import formats
+    jpeg_file = encode(photo((64, 48)), "JPEG", quality=70, subsampling=1)
+    with Image.open(io.BytesIO(jpeg_file)) as image:
+        facts = formats.inspect(image, jpeg_file)
+    assert (facts.quality, facts.subsampling, facts.lossless) == (70, 1, False)
+    for params, lossless in (({"lossless": True}, True), ({"quality": 80}, False)):
+        data = encode(photo((32, 32)), "WEBP", **params)
+        with Image.open(io.BytesIO(data)) as image:
+            assert formats.inspect(image, data).lossless is lossless
+    png_file = encode(photo((16, 16)), "PNG")
+    with Image.open(io.BytesIO(png_file)) as image:
+        facts = formats.inspect(image, png_file)
+    assert facts.lossless and facts.refusal is None

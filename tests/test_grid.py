@@ -29,9 +29,9 @@ def test_layout_geometry():
     geometry = grid.layout([(40, 30)] * 5, labels, title="Title")
     assert (geometry.columns, geometry.rows) == (3, 2)
     width, height = geometry.size
-    assert width == 3 * (geometry.cell_width + grid.SPACING) + grid.SPACING
-    assert height == (geometry.title_height + grid.SPACING
-                      + 2 * (geometry.tile_height + geometry.label_height + grid.SPACING))
+    last_column_right = geometry.cell_origin(2)[0] + geometry.cell_width
+    assert width == last_column_right + grid.SPACING  # one spacing right of the last column
+    assert height == geometry.label_box(4)[3] + grid.SPACING  # and below the last labels
     assert geometry.title_height > 0 and geometry.tile_height == 30
     boxes = [geometry.tile_box(index, (40, 30)) for index in range(5)]
     for index, box in enumerate(boxes):
@@ -45,6 +45,13 @@ def test_layout_geometry():
             a, b = boxes[first], boxes[second]
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
     assert boxes[1][1] == boxes[0][1] and boxes[3][1] > boxes[0][1]  # along rows
+
+
+def test_layout_size_in_pixels():
+    """Without labels or title no font is involved: the sizes are counted by hand."""
+    assert grid.layout([(40, 30)] * 5, []).size == (152, 84)  # 3×40 + 4×8, 2×30 + 3×8
+    assert grid.layout([(40, 30), (20, 50)], []).size == (104, 66)  # cells 40 wide, 50 high
+    assert grid.layout([(40, 30)] * 3, [], columns=1).size == (56, 122)  # 40 + 2×8, 3×30 + 4×8
 
 
 def test_layout_makes_room_for_long_labels():

@@ -50,7 +50,8 @@ def test_a_stale_lock_is_taken_over(tmp_path):
 def test_an_unreadable_lock_counts_as_stale(tmp_path):
     (tmp_path / LOCK_NAME).write_text("garbage")
     with TreeLock([tmp_path]):
-        pass
+        assert (tmp_path / LOCK_NAME).read_text().strip() == str(os.getpid())  # taken over
+    assert not (tmp_path / LOCK_NAME).exists()
 
 
 def test_dry_runs_take_no_lock(tmp_path):

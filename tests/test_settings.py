@@ -1,6 +1,7 @@
 import pytest
 
-from optimize_images.settings import Settings, SettingsError, flag_of, parse_hex_color
+from optimize_images.errors import OptionError
+from optimize_images.settings import Settings, flag_of, parse_hex_color
 
 
 def test_defaults_are_valid():
@@ -23,7 +24,7 @@ def test_defaults_are_valid():
     ({"min_savings": 150}, "--min-savings"),
 ])
 def test_invalid_values_name_their_flag(options, flag):
-    with pytest.raises(SettingsError) as error:
+    with pytest.raises(OptionError) as error:
         Settings(**options)
     assert error.value.flag == flag
     assert str(error.value).startswith(flag)

@@ -1,11 +1,23 @@
-"""The table of formats: one small module per format we write.
+"""The formats we read and write: one small module each, tables derived from them.
 
-Each format module has the same few names:
-- NAME: Pillow's format name; EXTENSION: the suffix a converted file gets;
-- prepare(image, settings): the image in a mode this format can store;
-- encode(image, job): an `Encoded` result (bytes plus what was chosen);
-- is_marked(image): whether we wrote this file (see base.MARKER).
-A format that can keep animations also has encode_animation(source, job).
+Every format module declares, at its top:
+- NAME: Pillow's format name; EXTENSIONS: the suffixes that make discovery
+  look at a file (the first is what a file converted to it is named with);
+- ROLE: what a source file of the format gets (a `base.Role`: in place,
+  convert only, left alone);
+- inspect(image, data) → `base.Facts`: what the pipeline needs to know about
+  a source file (stored without loss? its quality and subsampling? a reason
+  to leave it alone?), from the opened image and the file's bytes.
+A format we write also has CODEC (the Pillow feature its encoder needs; None:
+always built in), prepare(image, settings) (the image in a mode the format
+stores), encode(image, job) → `base.Encoded`, and is_marked(image) (whether
+we wrote the file: see base.MARKER); one that keeps animations has
+encode_animation(source, job); one that Pillow opens only through an optional
+package has accept(prefix), register_opener() and OPENER_MISSING.
+
+Registration is the `PLUGINS` tuple below: its order is the order in which
+tables and messages list the formats. Nothing is probed at import: whether
+this Pillow has a codec is asked when a run needs to know.
 """
 
 import io
@@ -13,34 +25,35 @@ import warnings
 
 from PIL import Image, features
 
-from . import avif, gif, jpeg, png, webp
-from .base import Encoded, Job, save_to_bytes  # noqa: F401  (the table's API)
+from . import avif, bmp, gif, heif, jpeg, mpo, png, tiff, webp
+from .base import Encoded, Facts, Job, Role, save_to_bytes  # noqa: F401  (the table's API)
 
-HANDLERS = {module.NAME: module for module in (jpeg, png, webp, gif, avif)}
-# Optimized where they are; the other formats we read are only converted.
-IN_PLACE = ("JPEG", "PNG", "WEBP", "GIF")
-CONVERT_ONLY = ("TIFF", "BMP", "AVIF", "HEIF")
-# Sources stored without loss (a lossless WebP is told apart by its bytes).
-LOSSLESS_SOURCES = ("PNG", "GIF", "BMP", "TIFF")
-
+PLUGINS = (jpeg, png, webp, gif, tiff, bmp, avif, heif, mpo)
+FORMATS = {plugin.NAME: plugin for plugin in PLUGINS}
+# The formats we write, by name.
+HANDLERS = {plugin.NAME: plugin for plugin in PLUGINS if hasattr(plugin, "encode")}
+IN_PLACE = tuple(plugin.NAME for plugin in PLUGINS if plugin.ROLE is Role.IN_PLACE)
+CONVERT_ONLY = tuple(plugin.NAME for plugin in PLUGINS if plugin.ROLE is Role.CONVERT_ONLY)
 # Suffixes that make discovery look at a file; its content decides what it is.
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".gif", ".tif",
-                    ".tiff", ".bmp", ".avif", ".heic", ".heif", ".mpo")
-
-# The Pillow feature each writer needs; None: always built in.
-_CODEC_FEATURES = {"JPEG": "jpg", "PNG": "zlib", "WEBP": "webp", "GIF": None, "AVIF": "avif"}
+IMAGE_EXTENSIONS = tuple(suffix for plugin in PLUGINS for suffix in plugin.EXTENSIONS)
 
 
 def handler_for(format_name):
+    """The module of a format we write, or None."""
     return HANDLERS.get(format_name)
+
+
+def extension_for(format_name):
+    """The suffix a file converted to this format gets."""
+    return FORMATS[format_name].EXTENSIONS[0]
 
 
 def can_write(format_name):
     """True when this Pillow build has the codec to write `format_name`."""
-    if format_name not in _CODEC_FEATURES:
+    handler = handler_for(format_name)
+    if handler is None:
         return False
-    feature = _CODEC_FEATURES[format_name]
-    return feature is None or _has_feature(feature)
+    return handler.CODEC is None or _has_feature(handler.CODEC)
 
 
 def _has_feature(feature):
@@ -51,6 +64,36 @@ def _has_feature(feature):
 
 def writable_formats():
     return [name for name in HANDLERS if can_write(name)]
+
+
+def inspect(image, data):
+    """The `Facts` of a source file whose format we handle."""
+    return FORMATS[image.format].inspect(image, data)
+
+
+def is_marked(image):
+    """True when we wrote this file (it carries our marker)."""
+    handler = handler_for(image.format)
+    return handler is not None and handler.is_marked(image)
+
+
+def keeps_animations(format_name):
+    """True when we can re-save the format's animations frame by frame."""
+    return hasattr(HANDLERS.get(format_name), "encode_animation")
+
+
+def converts_big_photos(format_name):
+    """True when -cb converts the big photographic files of this format."""
+    return getattr(FORMATS.get(format_name), "CONVERTS_BIG_PHOTOS", False)
+
+
+def optional_opener(prefix):
+    """The module of a format Pillow opens only through an optional package, when the
+    file's first bytes are that format's; else None."""
+    for plugin in PLUGINS:
+        if hasattr(plugin, "accept") and plugin.accept(prefix):
+            return plugin
+    return None
 
 
 def decode_check(data, expected_size):

@@ -1,14 +1,16 @@
-"""Values shared by the format modules and the pipeline."""
+"""Values shared by the format modules and the pipeline: roles, facts, jobs, encodings."""
 
 import io
 from dataclasses import dataclass
+from enum import Enum
 from typing import Optional
 
 from PIL import Image
 
-from .. import __version__, quality
+from .. import quality
+from ..version import __version__
 from ..settings import DEFAULT_LOSSY_QUALITY, Settings
-from ..transforms import has_alpha, to_8bit
+from ..modes import has_alpha, to_8bit
 
 # Every file we write carries this text (a JPEG comment, a PNG tEXt chunk, WebP
 # XMP), so later runs can skip it instead of re-encoding it night after night.
@@ -21,6 +23,32 @@ MARKER_XMP = (
     '</rdf:RDF></x:xmpmeta>').encode()
 
 
+class Role(Enum):
+    """What a format's files get from us as sources (a format module's ROLE)."""
+    IN_PLACE = "optimized in place"
+    CONVERT_ONLY = "read and converted (with -ca or -cf), never rewritten in place"
+    LEFT_ALONE = "looked at and left alone"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a format's `inspect(image, data)` tells the pipeline about a source file."""
+    lossless: bool = False  # its pixels were stored without loss
+    quality: Optional[int] = None  # the quality it was encoded at, as far as it shows
+    subsampling: Optional[int] = None  # chroma subsampling: 0 4:4:4, 1 4:2:2, 2 4:2:0
+    refusal: Optional[str] = None  # why this file must be left alone, if it must
+
+
+def lossless_source(image, data):
+    """`inspect` for formats that always store pixels without loss."""
+    return Facts(lossless=True)
+
+
+def lossy_source(image, data):
+    """`inspect` for formats with nothing more to tell."""
+    return Facts()
+
+
 @dataclass(frozen=True)
 class Job:
     """What an encoder needs to know besides the pixels."""
@@ -30,10 +58,11 @@ class Job:
     icc_profile: Optional[bytes] = None
     exif: Optional[bytes] = None
     dpi: Optional[tuple] = None
-    lossless_source: bool = False
-    source_quality: Optional[int] = None  # estimated, for JPEG sources
-    source_subsampling: Optional[int] = None  # a JPEG source's: 0 4:4:4, 1 4:2:2, 2 4:2:0
-    graphic: bool = False  # a lossless source that does not look like a photo
+    source_lossless: bool = False  # see Facts.lossless
+    # The source's own quality, when it is re-encoded in its own format with its
+    # pixels unchanged: encoding above it would only add bytes.
+    source_quality: Optional[int] = None
+    source_subsampling: Optional[int] = None  # see Facts.subsampling
 
 
 @dataclass(frozen=True)
@@ -77,6 +106,15 @@ def choose_quality(image, settings, roundtrip, *, fixed=None, ceiling=None, luma
     plan = quality.plan_for(settings)
     choice = quality.search(image, roundtrip, plan, ceiling=ceiling, luma_apart=luma_apart)
     return choice.quality, plan.metric, choice.value
+
+
+def encode_searched(image, job, format_name, roundtrip, *, fixed=None, **params):
+    """The `Encoded` of a lossy format at the quality `choose_quality` gives, with
+    the ICC profile, the EXIF and our XMP marker."""
+    level, metric, value = choose_quality(image, job.settings, roundtrip, fixed=fixed)
+    data = save_to_bytes(image, format_name, quality=level, icc_profile=job.icc_profile,
+                         exif=job.exif, xmp=MARKER_XMP, **params)
+    return Encoded(data, quality=level, metric=metric, metric_value=value)
 
 
 def roundtrip_with(format_name, params_for=lambda sample, level: {"quality": level}):

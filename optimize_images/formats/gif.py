@@ -5,10 +5,13 @@ import io
 from PIL import Image, ImageSequence
 
 from ..errors import Skip
-from .base import MARKER, MARKER_TEXT, Encoded, save_to_bytes
+from .base import MARKER, MARKER_TEXT, Encoded, Role, lossless_source, save_to_bytes
 
 NAME = "GIF"
-EXTENSION = ".gif"
+EXTENSIONS = (".gif",)
+ROLE = Role.IN_PLACE
+CODEC = None  # always built in
+inspect = lossless_source
 
 
 def prepare(image, settings):

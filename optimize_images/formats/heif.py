@@ -1,11 +1,25 @@
-"""HEIC/HEIF input, through the optional pillow-heif package (never required)."""
+"""HEIC/HEIF: read and converted through the optional pillow-heif package (never required).
+
+Pillow cannot open HEIF by itself: `accept` recognises its first bytes and
+`register_opener` teaches Pillow, when pillow-heif is installed.
+"""
+
+from .base import Role, lossy_source
+
+NAME = "HEIF"
+EXTENSIONS = (".heic", ".heif")
+ROLE = Role.CONVERT_ONLY
+inspect = lossy_source
+OPENER_MISSING = ("HEIC/HEIF needs the optional pillow-heif package "
+                  "(pip install 'optimize-images[heif]')")
 
 # The brands of an ISO-BMFF 'ftyp' box that mean HEIF/HEIC still images.
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
 
-def looks_like_heif(data):
-    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+def accept(prefix):
+    """True when the file's first bytes are a HEIF still image's."""
+    return prefix[4:8] == b"ftyp" and prefix[8:12] in _HEIF_BRANDS
 
 
 def register_opener():

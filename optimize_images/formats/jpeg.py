@@ -7,11 +7,14 @@ from PIL import Image, JpegImagePlugin
 
 from .. import quality
 from ..errors import Skip
-from ..transforms import flatten, has_alpha, to_8bit
-from .base import MARKER, MARKER_TEXT, Encoded, choose_quality, roundtrip_with, save_to_bytes
+from ..modes import flatten, has_alpha, to_8bit
+from .base import (MARKER, MARKER_TEXT, Encoded, Facts, Role, choose_quality, roundtrip_with,
+                   save_to_bytes)
 
 NAME = "JPEG"
-EXTENSION = ".jpg"
+EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif")
+ROLE = Role.IN_PLACE
+CODEC = "jpg"
 # Progressive scans pay off above about this size (as optimize-images 2.x does).
 PROGRESSIVE_ABOVE = 10_000
 
@@ -27,6 +30,11 @@ MOZJPEG_TABLE = [
     56, 53, 91, 106, 131, 169, 226, 311,
     85, 75, 135, 156, 189, 238, 311, 418,
 ]
+
+
+def inspect(image, data):
+    """The quality its tables show and its chroma subsampling."""
+    return Facts(quality=estimate_quality(image), subsampling=subsampling_of(image))
 
 
 def prepare(image, settings):

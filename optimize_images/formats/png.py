@@ -2,16 +2,35 @@
 
 from PIL.PngImagePlugin import PngInfo
 
-from ..transforms import exact_palette
-from .base import MARKER, MARKER_TEXT, Encoded, save_to_bytes
+from ..transforms import exact_palette, reduce_colors
+from .base import MARKER, MARKER_TEXT, Encoded, Facts, Role, save_to_bytes
 
 NAME = "PNG"
-EXTENSION = ".png"
+EXTENSIONS = (".png", ".apng")
+ROLE = Role.IN_PLACE
+CODEC = "zlib"
+# -cb converts the big photographic files of this format (to JPEG, or -cf's target).
+CONVERTS_BIG_PHOTOS = True
 
 _STORABLE_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I")
 
 
+def inspect(image, data):
+    """Lossless; a 16-bit colour PNG is refused: Pillow would keep only 8 bits per channel."""
+    if _bit_depth(data) == 16 and image.mode in ("RGB", "RGBA"):
+        return Facts(lossless=True,
+                     refusal="16-bit colour PNG: Pillow would keep only 8 bits per channel")
+    return Facts(lossless=True)
+
+
+def _bit_depth(data):
+    return data[24] if len(data) > 25 else None  # IHDR's bit-depth byte
+
+
 def prepare(image, settings):
+    """-rc's adaptive palette, then a mode PNG stores."""
+    if settings.reduce_colors:
+        image = reduce_colors(image, settings.max_colors)
     if image.mode in _STORABLE_MODES:
         return image
     if image.mode == "PA":

@@ -1,13 +1,20 @@
 """WebP: lossy at the searched quality, or lossless where that is what the source was."""
 
 from ..errors import Skip
-from .base import (MARKER_XMP, Encoded, choose_quality, rgb_or_rgba, roundtrip_with,
-                   save_to_bytes, xmp_is_marked)
+from ..transforms import looks_photographic
+from .base import (MARKER_XMP, Encoded, Facts, Role, encode_searched, rgb_or_rgba,
+                   roundtrip_with, save_to_bytes, xmp_is_marked)
 
 NAME = "WEBP"
-EXTENSION = ".webp"
+EXTENSIONS = (".webp",)
+ROLE = Role.IN_PLACE
+CODEC = "webp"
 MAX_SIDE = 16383  # libwebp's limit, on either side
 is_marked = xmp_is_marked
+
+
+def inspect(image, data):
+    return Facts(lossless=is_lossless(data))
 
 
 def prepare(image, settings):
@@ -18,22 +25,22 @@ def prepare(image, settings):
 
 def encode(image, job):
     """Lossless for -wl and lossless WebP sources; else lossy, and for graphics
-    (flat colours, text) also lossless, keeping the smaller."""
+    (a lossless source that does not look like a photo: flat colours, text)
+    also lossless, keeping the smaller."""
     settings = job.settings
-    common = {"method": settings.webp_method, "icc_profile": job.icc_profile,
-              "exif": job.exif, "xmp": MARKER_XMP}
 
     def lossless():
-        return Encoded(save_to_bytes(image, NAME, lossless=True, quality=100, **common))
+        return Encoded(save_to_bytes(image, NAME, lossless=True, quality=100,
+                                     method=settings.webp_method, icc_profile=job.icc_profile,
+                                     exif=job.exif, xmp=MARKER_XMP))
 
-    if settings.webp_lossless or job.lossless_source:
+    if settings.webp_lossless or (job.source_lossless and job.source_format == NAME):
         return lossless()
     roundtrip = roundtrip_with(
         NAME, lambda sample, level: {"quality": level, "method": settings.webp_method})
-    level, metric, value = choose_quality(image, settings, roundtrip, fixed=settings.webp_quality)
-    lossy = Encoded(save_to_bytes(image, NAME, quality=level, **common),
-                    quality=level, metric=metric, metric_value=value)
-    if job.graphic:
+    lossy = encode_searched(image, job, NAME, roundtrip, fixed=settings.webp_quality,
+                            method=settings.webp_method)
+    if job.source_lossless and not looks_photographic(image):
         return min(lossy, lossless(), key=lambda encoded: len(encoded.data))
     return lossy
 

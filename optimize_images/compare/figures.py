@@ -1,0 +1,140 @@
+"""Drawing a group's figures: the fragment of each variant, their distortion maps, the
+anisotropic map and the annotated original, written without loss (see `pictures`).
+
+Under OUTDIR/<metric>/: comparison_<value> (the fragment of each variant,
+zoomed, labelled, in a stable order, a placeholder where a variant is
+missing), distortion_map_comparison_<value> (the same tiles of the distortion
+maps, on one colour scale for the group, with its legend),
+distortion_map_anisotropic and original_annotated.
+"""
+
+import os
+
+from .. import diffmap, grid, metrics
+from ..compat import Resampling
+from ..modes import WHITE
+from ..pictures import write_picture
+from ..transforms import fit_within
+from .matching import Missing, Variant, decode, distortion_map, value_name
+
+METRIC_TITLES = {"ssim": "matched quality", "bpp": "matched size"}
+FIGURE_SIDE = 1200  # px: the longest side of the anisotropic map and annotated original
+
+
+def figure_plan(options, metric, values, format_names):
+    """[(figure name, [(format, target value), ...]), ...] in a stable order.
+
+    With tile parameter "format" there is a figure per target value and a
+    tile per format; with "quality", a figure per format and a tile per
+    target value. Tiles keep this order whether or not their variant exists.
+    """
+    if options.tile_parameter == "format":
+        return [(value_name(value), [(name, value) for name in format_names])
+                for value in values]
+    return [(name, [(name, value) for value in values]) for name in format_names]
+
+
+def figure_title(source, metric, figure, tile_parameter):
+    if tile_parameter == "quality":
+        subject = figure.upper()
+    else:
+        subject = f"SSIM {figure}" if metric == "ssim" else f"{figure} bpp"
+    return f"{os.path.basename(source)}: {subject}, {METRIC_TITLES[metric]}"
+
+
+def tile_label(variant):
+    """Two lines: format and quality (with the target), then bpp and SSIM."""
+    target = f"target {value_name(variant.target)}"
+    if isinstance(variant, Missing):
+        return f"{variant.format.upper()}, {target}\nnot made"
+    measured = variant.measurement
+    return (f"{variant.format.upper()} q{measured.quality}, {target}\n"
+            f"{measured.bpp:.2f} bpp, SSIM {measured.ssim:.3f}")
+
+
+def fragment(variant, luma, box):
+    """(RGB crop, distortion-map crop) of a variant in the box.
+
+    The distortion is computed on the box grown by SSIM's window radius
+    (within the image), so every window sees what it sees in the whole image.
+    """
+    width, height = luma.size
+    border = metrics.RADIUS
+    grown = (max(0, box[0] - border), max(0, box[1] - border),
+             min(width, box[2] + border), min(height, box[3] + border))
+    inner = (box[0] - grown[0], box[1] - grown[1], box[2] - grown[0], box[3] - grown[1])
+    around = decode(variant.data).crop(grown)
+    return around.crop(inner), distortion_map(luma.crop(grown), around).crop(inner)
+
+
+def comparison_figure(original_crop, crops, labels, *, zoom, title):
+    """The fragment of the original, then of each variant (None: a placeholder), zoomed."""
+    size = (original_crop.width * zoom, original_crop.height * zoom)
+    tiles = [grid.zoomed(original_crop, zoom)] + [
+        grid.placeholder(size, "not made") if crop is None else grid.zoomed(crop, zoom)
+        for crop in crops]
+    return grid.montage(tiles, ["original\n"] + labels, title=title)
+
+
+def distortion_figure(maps, labels, *, size, zoom, high, title):
+    """The fragment's distortion maps (None: a placeholder) on one scale, 0 to `high`."""
+    zoomed_size = (size[0] * zoom, size[1] * zoom)
+    tiles = [grid.placeholder(zoomed_size, "not made") if distortion is None
+             else grid.zoomed(diffmap.colorize(distortion, high=high), zoom)
+             for distortion in maps]
+    figure = grid.montage(tiles, labels, title=title)
+    bar = grid.legend_bar(diffmap.COLOUR_SCALE, 0.0, high, length=figure.width)
+    return grid.attach(figure, bar, "below")
+
+
+def anisotropic_figure(heat, box):
+    """The anisotropic map, at most FIGURE_SIDE px, with its legend; the fragment outlined.
+
+    The map is shrunk by averaging (a box filter): other filters ring on its fine texture.
+    """
+    scale = min(1.0, FIGURE_SIDE / max(heat.size))
+    small = heat.resize((max(1, round(heat.width * scale)), max(1, round(heat.height * scale))),
+                        Resampling.BOX)
+    coloured = diffmap.colorize(small, legend=diffmap.legend_side(small.size))
+    return grid.outlined(coloured, _scaled_box(box, small.width / heat.width), colour=WHITE)
+
+
+def annotated_original(original, box):
+    small = fit_within(original, FIGURE_SIDE, FIGURE_SIDE)
+    return grid.outlined(small, _scaled_box(box, small.width / original.width))
+
+
+def _scaled_box(box, scale):
+    return tuple(round(value * scale) for value in box)
+
+
+def group_figures(source, metric, options, plan, variants, original, heat, box):
+    """[(file stem, figure), ...] for one target group."""
+    luma = original.convert("L")
+    fragments = {key: fragment(variant, luma, box) for key, variant in variants.items()
+                 if isinstance(variant, Variant)}
+    high = max([crop_map.getextrema()[1] for _, crop_map in fragments.values()] + [1e-3])
+    size = (box[2] - box[0], box[3] - box[1])
+    figures = []
+    for name, tiles in plan:
+        labels = [tile_label(variants[key]) for key in tiles]
+        title = figure_title(source, metric, name, options.tile_parameter)
+        crops = [fragments[key][0] if key in fragments else None for key in tiles]
+        maps = [fragments[key][1] if key in fragments else None for key in tiles]
+        figures.append((f"comparison_{name}", comparison_figure(
+            original.crop(box), crops, labels, zoom=options.zoom, title=title)))
+        figures.append((f"distortion_map_comparison_{name}", distortion_figure(
+            maps, labels, size=size, zoom=options.zoom, high=high, title=f"{title}, 1 - SSIM")))
+    figures.append(("distortion_map_anisotropic", anisotropic_figure(heat, box)))
+    figures.append(("original_annotated", annotated_original(original, box)))
+    return figures
+
+
+def write_figures(folder, figures, figure_format):
+    """Write each figure as folder/<stem>.<figure_format>; the paths written."""
+    written = []
+    for name, figure in figures:
+        path = os.path.join(folder, f"{name}.{figure_format}")
+        write_picture(path, figure)
+        written.append(path)
+    return written

@@ -1,0 +1,78 @@
+"""Every option of the diff command, defined and validated once (see `optimize_images.options`).
+
+`diffmap`'s functions validate their keywords through the same class, so a
+map drawn from Python and one drawn by the command obey the same rules.
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+from ..errors import OptionError
+from ..options import flag_of, option
+from ..pixelmatch import DEFAULT_THRESHOLD
+
+STRATEGIES = ("difference", "ssim", "pixelmatch")
+PRE_PROCESSORS = ("identity", "normalize", "highpass", "lowpass")
+LEGEND_CHOICES = ("auto", "below", "right", "none")
+DEFAULT_RADIUS = 2.0
+MAX_RADIUS = 1000.0
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    """The options of `optimize-images diff` (and the keywords of `diffmap`'s functions)."""
+
+    a: Optional[str] = option(
+        None, "a", metavar="A", help="the reference image, or a folder of them")
+    b: Optional[str] = option(
+        None, "b", metavar="B", help="the image to compare, or a folder of them")
+    output: Optional[str] = option(
+        None, "-o", "--output", metavar="OUT",
+        help="where to write the map: a .png or .webp file for two files "
+             "(default: <A's name>-diff.png), a folder for two folders "
+             "(default: <A's folder>-diff)")
+    strategy: str = option(
+        "difference", "--strategy", choices=STRATEGIES,
+        help="difference: mean absolute difference of R, G, B; ssim: 1 - local "
+             "SSIM; pixelmatch: YIQ colour distance, pixels above --threshold "
+             "in red (default: %(default)s)")
+    threshold: float = option(
+        DEFAULT_THRESHOLD, "--threshold", type=float,
+        help="the map value (0-1) above which a pixel counts as different "
+             "(default: %(default)s, pixelmatch's)")
+    pre: str = option(
+        "identity", "--pre", choices=PRE_PROCESSORS,
+        help="transform both images first: normalize to the full range, "
+             "highpass (minus a Gaussian blur), lowpass (the blur) "
+             "(default: %(default)s)")
+    radius: float = option(
+        DEFAULT_RADIUS, "--radius", type=float,
+        help="the blur radius of --pre highpass and lowpass, in pixels "
+             "(default: %(default)s)")
+    overlay: bool = option(
+        False, "--overlay", action="store_true",
+        help="draw the map over A instead of on its own")
+    raw: bool = option(
+        False, "--raw", action="store_true",
+        help="write the map itself as a 16-bit grey PNG (0-1 as 0-65535)")
+    legend: str = option(
+        "auto", "--legend", choices=LEGEND_CHOICES,
+        help="where the colour legend goes; auto: below a wide map, right of "
+             "a tall one (default: %(default)s)")
+    include_aa: bool = option(
+        False, "--include-aa", action="store_true",
+        help="pixelmatch: count anti-aliased pixels as different instead of "
+             "excusing them")
+
+    def __post_init__(self):
+        for name, choices in (("strategy", STRATEGIES), ("pre", PRE_PROCESSORS),
+                              ("legend", LEGEND_CHOICES)):
+            if getattr(self, name) not in choices:
+                raise OptionError(flag_of(DiffOptions, name), f"choose from "
+                                  f"{', '.join(choices)}, not {getattr(self, name)!r}")
+        if not 0 <= self.threshold <= 1:
+            raise OptionError(flag_of(DiffOptions, "threshold"),
+                              f"give a number from 0 to 1, not {self.threshold:g}")
+        if not 0 < self.radius <= MAX_RADIUS:
+            raise OptionError(flag_of(DiffOptions, "radius"),
+                              f"give a number of pixels above 0, not {self.radius:g}")

@@ -1,0 +1,8 @@
+"""TIFF: read and converted (with -ca or -cf), never rewritten in place."""
+
+from .base import Role, lossless_source
+
+NAME = "TIFF"
+EXTENSIONS = (".tif", ".tiff")
+ROLE = Role.CONVERT_ONLY
+inspect = lossless_source

@@ -1,0 +1,235 @@
+"""Options defined once: fields of a frozen dataclass that carry their flags.
+
+Each command (the main one, `diff`, `compare`) declares its options as the
+fields of one frozen dataclass, each made by `option(...)`: the default, the
+flags, the help and how argparse reads it. From those fields come the
+command's parser (`add_options`), the reading of a JSON config file
+(`read_config`) and the documentation (`options_of`: name, flags, default,
+help, choices). Validation lives in the dataclass's `__post_init__`, which
+raises `OptionError` naming the flag (`flag_of`), so the command line, a
+config file and the Python API share it. argparse never supplies a default
+(`argparse.SUPPRESS`): defaults live in the dataclass only.
+"""
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Optional, Tuple
+
+from .errors import OptionError, UsageError
+
+USAGE_ERROR = 2  # the exit status of a command line that cannot be run
+
+
+@dataclass(frozen=True)
+class _Declared:
+    """What `option` records in a field's metadata."""
+    flags: Tuple[str, ...]
+    help: str
+    argparse_kwargs: dict
+    also: tuple
+    configurable: bool
+    from_text: Optional[Callable[[str], Any]]
+    from_config: Optional[Callable[[Any, str], Any]]
+    shown: Callable[[Any], str]
+    config_file: bool
+
+
+def option(default, *flags, help, also=(), from_text=None, configurable=True, from_config=None,
+           shown=str, config_file=False, **argparse_kwargs):
+    """A dataclass field that also describes its command-line flag.
+
+    `flags` are its spellings, or its name alone for a positional argument;
+    `help` may say %(default)s, written as `shown(default)`; `argparse_kwargs`
+    tell argparse how to read it (type, choices, action, nargs, metavar).
+    `also` lists other spellings that fill the same field, as (flags, help,
+    argparse_kwargs) triples (e.g. -hbg for -bg). `from_text(text)` reads
+    each value typed after argparse did, so that its OptionError keeps its
+    words (argparse's `type` would replace them). A config file may set the
+    option when it is `configurable`; `from_config(value, path)` turns the
+    JSON value into the field's (by default a list becomes a tuple). The
+    option with `config_file` names the config file itself.
+    """
+    return field(default=default, metadata={"option": _Declared(
+        flags, help, argparse_kwargs, also, configurable, from_text, from_config, shown,
+        config_file)})
+
+
+@dataclass(frozen=True)
+class OptionInfo:
+    """One option as documentation sees it."""
+    name: str  # the field: the Python API's keyword and the config file's key
+    flags: Tuple[str, ...]
+    default: Any
+    help: str  # its default filled in
+    choices: Optional[tuple]
+    metavar: Any
+    also: Tuple[Tuple[Tuple[str, ...], str], ...]  # other spellings and their help
+
+    @property
+    def positional(self):
+        return not self.flags[0].startswith("-")
+
+    @property
+    def flag(self):
+        """The flags as the user sees them, e.g. '-q/--quality'."""
+        return "/".join(self.flags)
+
+
+def options_of(cls):
+    """The OptionInfo of every option of an options dataclass, in declaration order."""
+    return tuple(_info(each, _declared(each)) for each in fields(cls) if _declared(each))
+
+
+def flag_of(cls, name):
+    """The flags of option `name` of `cls` as the user sees them, e.g. '-q/--quality'."""
+    for info in options_of(cls):
+        if info.name == name:
+            return info.flag
+    raise KeyError(name)
+
+
+def _declared(each):
+    return each.metadata.get("option")
+
+
+def _info(each, declared):
+    kwargs = declared.argparse_kwargs
+    return OptionInfo(
+        name=each.name, flags=declared.flags, default=each.default,
+        help=declared.help.replace("%(default)s", declared.shown(each.default)),
+        choices=tuple(kwargs["choices"]) if "choices" in kwargs else None,
+        metavar=kwargs.get("metavar"),
+        also=tuple((flags, text) for flags, text, _ in declared.also))
+
+
+# The command line -----------------------------------------------------------------
+
+class Exit(Exception):
+    """Not an error: argparse finished early (--help, --version) with this status."""
+
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that writes to an injected stream and raises instead of calling sys.exit."""
+
+    def __init__(self, *args, stdout, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stdout = stdout
+
+    def error(self, message):
+        raise UsageError(message)
+
+    def exit(self, status=0, message=None):
+        if message:
+            self.stdout.write(message)
+        raise Exit(status)
+
+    def _print_message(self, message, file=None):
+        if message:
+            self.stdout.write(message)
+
+
+def add_options(parser, cls):
+    """Add a flag (or positional argument) per option of `cls`; argparse fills in only
+    what was typed."""
+    for each in fields(cls):
+        declared = _declared(each)
+        if declared is None:
+            continue
+        info = _info(each, declared)
+        kwargs = dict(declared.argparse_kwargs, help=info.help, default=argparse.SUPPRESS)
+        if info.positional:
+            parser.add_argument(each.name, **kwargs)
+        else:
+            parser.add_argument(*declared.flags, dest=each.name, **kwargs)
+        for flags, text, also_kwargs in declared.also:
+            parser.add_argument(*flags, dest=each.name, help=text, default=argparse.SUPPRESS,
+                                **also_kwargs)
+
+
+def parse_command_line(cls, parser, argv):
+    """(an instance of `cls`, {name: value} of the parser's other arguments).
+
+    The options typed win over those of the config file they name, which win
+    over the defaults. Raises UsageError (OptionError for a bad value).
+    """
+    typed = vars(parser.parse_args(argv))
+    declared = {each.name: _declared(each) for each in fields(cls) if _declared(each)}
+    values = {name: _from_text(declared[name], value) for name, value in typed.items()
+              if name in declared}
+    config = _config_option(cls)
+    if config is not None and values.get(config):
+        values = {**read_config(cls, values[config]), **values}
+    return cls(**values), {name: value for name, value in typed.items() if name not in declared}
+
+
+def run_command(prog, parse, work, argv, stdout=None, stderr=None):
+    """parse(argv, stdout) (a usage error: one line on stderr, status 2), then the
+    exit status of work(options, stdout, stderr)."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        options = parse(list(argv), stdout)
+    except Exit as done:
+        return done.status
+    except UsageError as error:
+        stderr.write(f"{prog}: error: {error}\n")
+        return USAGE_ERROR
+    return work(options, stdout, stderr)
+
+
+def _from_text(declared, value):
+    if declared.from_text is not None:
+        if isinstance(value, list):
+            return tuple(declared.from_text(text) for text in value)
+        return declared.from_text(value)
+    return _tuple_if_list(value)
+
+
+def _tuple_if_list(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+# Config files ---------------------------------------------------------------------
+
+def read_config(cls, path):
+    """The options a JSON config file sets, as keyword arguments for `cls`.
+
+    The file holds an object whose keys are option names (the fields).
+    """
+    flag = flag_of(cls, _config_option(cls))
+    try:
+        with open(path, encoding="utf-8") as handle:
+            config = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise OptionError(flag, f"cannot read {path}: {error}") from None
+    if not isinstance(config, dict):
+        raise OptionError(flag, f"{path} must hold a JSON object")
+    known = {each.name: _declared(each) for each in fields(cls)
+             if _declared(each) and _declared(each).configurable}
+    unknown = sorted(set(config) - set(known))
+    if unknown:
+        raise OptionError(flag, f"unknown key {unknown[0]!r} in {path}; "
+                                f"known: {', '.join(sorted(known))}")
+    try:
+        return {name: _from_config(known[name], value, path) for name, value in config.items()}
+    except ValueError as error:  # a value `from_config` cannot read; its message says why
+        raise OptionError(flag, str(error)) from None
+
+
+def _from_config(declared, value, path):
+    if declared.from_config is None:
+        return _tuple_if_list(value)
+    return declared.from_config(value, path)
+
+
+def _config_option(cls):
+    """The name of the option that names a config file, or None."""
+    for each in fields(cls):
+        if _declared(each) and _declared(each).config_file:
+            return each.name
+    return None
