@@ -118,7 +118,7 @@ def installed_version(python):
     completed = subprocess.run(
         [str(python), "-c",
          "import importlib.metadata as m; print(m.version('optimize-images'))"],
-        capture_output=True, text=True)
+        capture_output=True, text=True, cwd=python.parent)  # not here: our egg-info would answer
     return completed.stdout.strip() if completed.returncode == 0 else None
 
 
