@@ -116,7 +116,7 @@ def peer_console_script(venv):
 
 def installed_version(python):
     completed = subprocess.run(
-        [str(python), "-c",
+        [os.path.abspath(python), "-c",
          "import importlib.metadata as m; print(m.version('optimize-images'))"],
         capture_output=True, text=True, cwd=python.parent)  # not here: our egg-info would answer
     return completed.stdout.strip() if completed.returncode == 0 else None
