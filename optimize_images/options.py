@@ -142,14 +142,31 @@ def add_options(parser, cls):
         if declared is None:
             continue
         info = _info(each, declared)
-        kwargs = dict(declared.argparse_kwargs, help=info.help, default=argparse.SUPPRESS)
+        kwargs = dict(_keeping_our_words(declared.argparse_kwargs), help=info.help,
+                      default=argparse.SUPPRESS)
         if info.positional:
             parser.add_argument(each.name, **kwargs)
         else:
             parser.add_argument(*declared.flags, dest=each.name, **kwargs)
         for flags, text, also_kwargs in declared.also:
             parser.add_argument(*flags, dest=each.name, help=text, default=argparse.SUPPRESS,
-                                **also_kwargs)
+                                **_keeping_our_words(also_kwargs))
+
+
+def _keeping_our_words(kwargs):
+    """argparse kwargs whose `type`, when it is a function of ours, keeps its ValueError's
+    words: argparse would say "invalid parse_hex_color value" instead."""
+    convert = kwargs.get("type")
+    if convert is None or convert in (int, float):  # argparse words those well
+        return kwargs
+
+    def read(text):
+        try:
+            return convert(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return dict(kwargs, type=read)
 
 
 def parse_command_line(cls, parser, argv):

@@ -19,6 +19,7 @@ PRESETS = ("low", "medium", "high", "veryhigh")
 CONVERT_TARGETS = ("jpeg", "png", "webp", "avif")
 # Pillow's own default decompression-bomb limit (Image.MAX_IMAGE_PIXELS).
 DEFAULT_MAX_PIXELS = 89_478_485
+OUTPUT_MODES = ("quiet", "only_summary", "only_progress")
 # Used when a lossy quality is needed without a search (-fm).
 DEFAULT_LOSSY_QUALITY = 80
 
@@ -28,12 +29,14 @@ def parse_hex_color(text):
     digits = text.strip().lstrip("#")
     if len(digits) == 3:
         digits = "".join(c * 2 for c in digits)
+    wrong = ValueError(f"expects a colour as 3 or 6 hexadecimal digits, like ff0000 or '#f00'; "
+                       f"got {text!r}")
     if len(digits) != 6:
-        raise ValueError(f"expected 3 or 6 hexadecimal digits, got {text!r}")
+        raise wrong
     try:
         return tuple(int(digits[i:i + 2], 16) for i in (0, 2, 4))
     except ValueError:
-        raise ValueError(f"expected 3 or 6 hexadecimal digits, got {text!r}") from None
+        raise wrong from None
 
 
 @dataclass(frozen=True)
@@ -264,12 +267,21 @@ class Settings:
             self._check_choice("convert_to", CONVERT_TARGETS)
         if len(self.background) != 3 or not all(0 <= c <= 255 for c in self.background):
             raise OptionError(flag_of("background"), "expects three values from 0 to 255")
+        self._check_one_output_mode()
 
     def _check_range(self, name, low, high):
         value = getattr(self, name)
         if value < low or (high is not None and value > high):
             bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
             raise OptionError(flag_of(name), f"expects a value {bound}, got {value}")
+
+    def _check_one_output_mode(self):
+        """--quiet, --only-summary and --only-progress each say what to print: one at most."""
+        chosen = [name for name in OUTPUT_MODES if getattr(self, name)]
+        if len(chosen) > 1:
+            raise OptionError(flag_of(chosen[0]),
+                              f"cannot be combined with {flag_of(chosen[1])}: choose one of "
+                              f"{', '.join(flag_of(name) for name in OUTPUT_MODES)}")
 
     def _check_choice(self, name, choices):
         if getattr(self, name) not in choices:

@@ -160,3 +160,23 @@ def test_show_ssim_measures_lossy_results_only(tmp_path):
     lines = run.out.splitlines()
     assert "full-ssim=" in lines[0] and "full-ssim=" not in lines[1]
     assert "full-ssim=" not in run_cli("--no-show-ssim", "--force", photo_path).out
+
+
+# --- Usage errors in words ------------------------------------------------------------------
+
+def test_a_bad_hex_colour_names_the_flag_and_the_expected_form(tmp_path):
+    run = run_cli("-hbg", "zzz", tmp_path)
+    assert run.code == 2 and "parse_hex_color" not in run.err
+    assert "-hbg/--hex-background" in run.err and "hexadecimal digits" in run.err
+    assert "'zzz'" in run.err and len(run.err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("modes", [["--quiet", "--only-summary"], ["--quiet", "--only-progress"],
+                                   ["--only-summary", "--only-progress"]])
+def test_output_modes_that_contradict_each_other_are_a_usage_error(tmp_path, modes):
+    path = write(tmp_path / "a.jpg", photo(), quality=95)
+    before = path.read_bytes()
+    run = run_cli(*modes, path)
+    assert run.code == 2 and run.out == "" and len(run.err.splitlines()) == 1
+    assert modes[0] in run.err and modes[1] in run.err
+    assert path.read_bytes() == before
