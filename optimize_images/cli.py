@@ -119,11 +119,12 @@ def optimize(settings, stdout, stderr):
         check_report_destination(settings.report)
     human = stderr if settings.report == "-" else stdout
     if settings.watch:
-        reporter = Reporter(settings, human, is_terminal=False)
+        reporter = Reporter(settings, human, stderr, is_terminal=False)
+        reporter.watching()
         outcome = api.watch_with(settings, on_result=reporter.file_done)
     else:
         candidates = api.find(settings)
-        reporter = Reporter(settings, human, total=len(candidates))
+        reporter = Reporter(settings, human, stderr, total=len(candidates))
         outcome = api.optimize_with(settings, candidates=candidates,
                                     on_result=reporter.file_done)
     reporter.finish(outcome.summary)

@@ -1,5 +1,7 @@
 """The command-line flags not covered elsewhere, through main(argv, stdout, stderr)."""
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,10 +10,13 @@ import pytest
 from PIL import Image
 
 from optimize_images import __version__
+from optimize_images.formats import heif
+from optimize_images.report import human_size
 
 from helpers import opened, photo, run_cli, write
 
 REPO = Path(__file__).resolve().parents[1]
+HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
 
 
 def big_photo_png(path):
@@ -32,7 +37,7 @@ def test_force_delete_keeps_the_source_when_the_target_name_is_taken(tmp_path):
     taken = tmp_path / "shot.jpg"
     taken.write_bytes(b"someone else's file")
     run = run_cli("-ca", "-fd", tmp_path)
-    assert "already exists" in run.out
+    assert "already exists" in run.err  # a problem the user may fix: on stderr
     assert source.exists() and taken.read_bytes() == b"someone else's file"
 
 
@@ -150,7 +155,7 @@ def test_ssim_min_keeps_the_original_when_the_result_falls_below(tmp_path):
     assert run.code == 0 and "below --ssim-min 0.99" in run.out
     assert path.read_bytes() == original
     accepted = run_cli("-q", "90", "--ssim-min", "0.5", path)
-    assert "full-ssim=0." in accepted.out and path.read_bytes() != original
+    assert "full ssim=0." in accepted.out and path.read_bytes() != original
 
 
 def test_show_ssim_measures_lossy_results_only(tmp_path):
@@ -158,11 +163,123 @@ def test_show_ssim_measures_lossy_results_only(tmp_path):
     graphic = write(tmp_path / "b.png", Image.new("RGB", (64, 64), "red"), compress_level=0)
     run = run_cli("--show-ssim", photo_path, graphic)
     lines = run.out.splitlines()
-    assert "full-ssim=" in lines[0] and "full-ssim=" not in lines[1]
-    assert "full-ssim=" not in run_cli("--no-show-ssim", "--force", photo_path).out
+    assert "full ssim=" in lines[0] and "full ssim=" not in lines[1]
+    assert "full ssim=" not in run_cli("--no-show-ssim", "--force", photo_path).out
 
 
-# --- Usage errors in words ------------------------------------------------------------------
+# --- Lines that say what happened (and the JSON records that agree) -----------------------
+
+def report_of(tmp_path, *argv):
+    """(the run, its JSON records by path)."""
+    report = tmp_path / "report.json"
+    run = run_cli("--report", report, *argv)
+    return run, {record["path"]: record for record in json.loads(report.read_text())["files"]}
+
+
+def line_about(run, path):
+    lines = [line for line in run.out.splitlines() + run.err.splitlines()
+             if line.split("  ")[0] == str(path)]
+    assert len(lines) == 1, run.out + run.err
+    return lines[0]
+
+
+def test_a_resize_and_a_grayscale_are_on_the_line_and_in_the_report(tmp_path):
+    path = write(tmp_path / "in" / "a.jpg", photo((400, 200)), quality=95)
+    run, records = report_of(tmp_path, "-mw", "100", "-g", path)
+    line = line_about(run, path)
+    assert "  resized 400x200 -> 100x50  mode RGB -> L" in line, line
+    record = records[str(path)]
+    assert record["dimensions"] == [400, 200] and record["dimensions_after"] == [100, 50]
+    assert (record["mode"], record["mode_after"]) == ("RGB", "L")
+
+
+def test_removing_transparency_is_a_mode_change_on_the_line(tmp_path):
+    image = photo((96, 96)).convert("RGBA")
+    image.putalpha(Image.linear_gradient("L").resize((96, 96)))
+    path = write(tmp_path / "a.png", image)
+    run = run_cli("-rt", "-nc", path)
+    assert "  mode RGBA -> RGB" in line_about(run, path)
+
+
+def test_a_conversion_shows_its_new_path_and_that_fd_deleted_the_source(tmp_path):
+    source = big_photo_png(tmp_path / "in" / "shot.png")
+    run, records = report_of(tmp_path, "-cb", "-fd", source)
+    line = line_about(run, source)
+    assert line.endswith(f"  => {tmp_path / 'in' / 'shot.jpg'}  (source deleted)"), line
+    record = records[str(source)]
+    assert record["converted"] and record["source_deleted"] and not record["source_kept"]
+    assert not source.exists()
+
+
+def test_the_sample_score_and_the_full_image_score_are_both_in_line_and_report(tmp_path):
+    path = write(tmp_path / "in" / "a.jpg", photo((640, 480)), quality=98)
+    run, records = report_of(tmp_path, "--show-ssim", path)
+    line = line_about(run, path)
+    sample = re.search(r"  sample ssim=(0\.\d{4})", line)
+    full = re.search(r"  full ssim=(0\.\d{4})", line)
+    assert sample and full, line
+    record = records[str(path)]
+    assert record["metric"] == "ssim"
+    assert f"{record['metric_value']:.4f}" == sample.group(1)
+    assert f"{record['ssim']:.4f}" == full.group(1)
+
+
+def test_skipped_files_report_their_unchanged_size_and_failures_none(tmp_path):
+    folder = tmp_path / "in"
+    small = write(folder / "tiny.png", Image.new("RGB", (8, 8), "red"), optimize=True)
+    (folder / "bad.jpg").write_text("not a picture")
+    _, records = report_of(tmp_path, folder)
+    assert records[str(small)]["status"] == "skipped"
+    assert records[str(small)]["size_after"] == small.stat().st_size
+    assert records[str(folder / "bad.jpg")]["size_after"] is None
+
+
+# --- Savings that are on disk ---------------------------------------------------------------
+
+def folder_bytes(folder):
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()
+               and not path.name.startswith("."))
+
+
+@pytest.mark.parametrize("flags", [["-cb"], ["-cb", "-fd"]], ids=["sources kept", "-fd"])
+def test_the_summary_counts_bytes_really_freed_and_conversions_apart(tmp_path, flags):
+    folder = tmp_path / "in"
+    big_photo_png(folder / "shot.png")
+    write(folder / "a.jpg", photo(), quality=95)
+    before = folder_bytes(folder)
+    run, _ = report_of(tmp_path, *flags, folder)
+    summary = json.loads((tmp_path / "report.json").read_text())["summary"]
+    after = folder_bytes(folder)
+    assert (summary["bytes_before"], summary["bytes_after"]) == (before, after)
+    assert summary["bytes_saved"] == before - after
+    jpeg_size = (folder / "shot.jpg").stat().st_size
+    assert (summary["converted"], summary["bytes_converted"]) == (1, jpeg_size)
+    assert summary["sources_kept"] == (0 if "-fd" in flags else 1)
+    verb = "saved" if after < before else "grew by"
+    assert f"{human_size(before)} -> {human_size(after)}, {verb} " in run.out
+    assert f"1 conversion wrote {human_size(jpeg_size)} of new files" in run.out
+
+
+# --- Streams and small things ---------------------------------------------------------------
+
+def test_results_go_to_stdout_and_failures_and_problems_to_stderr(tmp_path, monkeypatch):
+    monkeypatch.setattr(heif, "register_opener", lambda: False)
+    folder = tmp_path / "in"
+    good = write(folder / "a.jpg", photo(), quality=95)
+    small = write(folder / "tiny.png", Image.new("RGB", (8, 8), "red"), optimize=True)
+    (folder / "bad.jpg").write_text("not a picture")
+    (folder / "phone.heic").write_bytes(HEIC)
+    run = run_cli("-ca", folder)
+    assert [line.split("  ")[0] for line in run.err.splitlines()] == [
+        str(folder / "bad.jpg"), str(folder / "phone.heic")]
+    assert "FAILED: not an image" in run.err and "pillow-heif" in run.err
+    assert str(good) in run.out and str(small) in run.out and "4 files: " in run.out
+
+
+def test_one_file_is_not_files_in_the_summary(tmp_path):
+    path = write(tmp_path / "a.jpg", photo(), quality=95)
+    assert run_cli(path).out.splitlines()[-3].startswith("1 file: 1 optimized")
+
 
 def test_a_bad_hex_colour_names_the_flag_and_the_expected_form(tmp_path):
     run = run_cli("-hbg", "zzz", tmp_path)
@@ -180,3 +297,17 @@ def test_output_modes_that_contradict_each_other_are_a_usage_error(tmp_path, mod
     assert run.code == 2 and run.out == "" and len(run.err.splitlines()) == 1
     assert modes[0] in run.err and modes[1] in run.err
     assert path.read_bytes() == before
+
+
+def test_watch_mode_starts_with_one_line_on_what_it_watches(tmp_path, monkeypatch):
+    from optimize_images import watch
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(watch, "find", ctrl_c)
+    run = run_cli("-wd", "--watch-interval", "0.5", tmp_path)
+    assert run.code == 0
+    assert run.err == (f"watching {tmp_path} for new or changed images (a look every 0.5 s); "
+                       "Ctrl-C stops and prints the summary\n")
+    assert run.out.startswith("0 files: ")

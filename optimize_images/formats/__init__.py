@@ -97,7 +97,7 @@ def optional_opener(prefix):
 
 
 def decode_check(data, expected_size):
-    """Re-open encoded bytes and decode them; raise ValueError if they are not sound.
+    """Re-open encoded bytes and decode them; their mode, or ValueError if they are not sound.
 
     Where the format can decode at a reduced scale (JPEG, to 1/8) it does:
     every entropy-coded bit is still read and decoded, so truncation and
@@ -107,5 +107,7 @@ def decode_check(data, expected_size):
     with Image.open(io.BytesIO(data)) as image:
         if image.size != expected_size:
             raise ValueError(f"decoded size {image.size} differs from {expected_size}")
+        mode = image.mode
         image.draft(image.mode, (1, 1))
         image.load()
+    return mode
