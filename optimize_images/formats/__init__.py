@@ -8,6 +8,7 @@ Every format module declares, at its top:
 - inspect(image, data) → `base.Facts`: what the pipeline needs to know about
   a source file (stored without loss? its quality and subsampling? a reason
   to leave it alone?), from the opened image and the file's bytes.
+A format may add describe(image, data) → (label, value) pairs that -i shows.
 A format we write also has CODEC (the Pillow feature its encoder needs; None:
 always built in), prepare(image, settings) (the image in a mode the format
 stores), encode(image, job) → `base.Encoded`, and is_marked(image) (whether
@@ -69,6 +70,12 @@ def writable_formats():
 def inspect(image, data):
     """The `Facts` of a source file whose format we handle."""
     return FORMATS[image.format].inspect(image, data)
+
+
+def describe(image, data):
+    """What -i tells about a file besides what every image has: (label, value) pairs."""
+    plugin = FORMATS.get(image.format)
+    return plugin.describe(image, data) if hasattr(plugin, "describe") else ()
 
 
 def is_marked(image):
