@@ -3,6 +3,7 @@
 `optimize_file` is a plain function of a path and the settings, so the same
 code runs in a process pool, a thread pool or a serial loop. It never raises
 for a bad file: every outcome is a `Result` with a reason in plain words.
+`optimize_data` does the same work on bytes, without the file system.
 """
 
 import io
@@ -11,7 +12,7 @@ import stat
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 from PIL import Image, UnidentifiedImageError
 
@@ -33,6 +34,17 @@ EXIF_UNREADABLE = "Pillow cannot read it"
 def optimize_file(path: str, settings: Settings, *, root: Optional[str] = None) -> Result:
     """Optimize one file as `settings` say; return its `Result`."""
     return _outcome(path, lambda facts: _optimize(path, settings, root, facts))[1]
+
+
+def optimize_data(data: bytes, settings: Settings, *, name: str) -> Tuple[bytes, Result]:
+    """(bytes, `Result`) for an image held in memory, `name` standing for its path.
+
+    The checks, the search and the verification a file gets, without the file
+    system: nothing is read or written. Unless the result is optimized, the
+    bytes returned are `data` itself.
+    """
+    encoded, result = _outcome(name, lambda facts: _optimize_data(data, settings, facts))
+    return (encoded if result.status == OPTIMIZED else data), result
 
 
 def raise_pillow_limit(max_pixels):
@@ -92,6 +104,14 @@ def _optimize(path, settings, root, facts):
             _copy_unchanged(path, root, data, before, settings)
         raise
     return encoded, done
+
+
+def _optimize_data(data, settings, facts):
+    facts["size_before"] = len(data)
+    if not data:
+        raise Fail("empty (0 bytes)")
+    _check_header(data[:HEADER_BYTES], settings)
+    return _encode(_plan(data, settings, facts), len(data), settings, facts)
 
 
 @dataclass

@@ -305,6 +305,13 @@ class Settings:
         return not self.dry_run
 
 
+# The options about files, folders, workers and printing: meaningless for an image in
+# memory (api.optimize_bytes refuses them).
+FILE_OPTIONS = ("paths", "no_recursion", "exclude", "output_dir", "dry_run", "force_delete",
+                "update_mtime", "watch", "watch_interval", "report", "jobs", "quiet",
+                "only_summary", "only_progress")
+
+
 def flag_of(name):
     """The flags of a settings field as the user sees them, e.g. '-q/--quality'."""
     return options.flag_of(Settings, name)
