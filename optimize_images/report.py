@@ -97,6 +97,8 @@ def _conversions(summary, dry_run):
     if summary.sources_kept:
         line += (f"; {_count(summary.sources_kept, 'source')} kept beside "
                  f"{'it' if summary.converted == 1 else 'them'} (-fd deletes sources)")
+    if summary.sources_deleted:
+        line += f"; {_count(summary.sources_deleted, 'source')} deleted (-fd)"
     return line
 
 
@@ -195,6 +197,7 @@ def json_report(outcome):
             "converted": summary.converted,
             "bytes_converted": summary.bytes_converted,
             "sources_kept": summary.sources_kept,
+            "sources_deleted": summary.sources_deleted,
             "seconds": round(summary.seconds, 3),
             "interrupted": summary.interrupted,
             "exit_status": summary.exit_status,

@@ -64,6 +64,7 @@ class Summary:
     converted: int = 0
     bytes_converted: int = 0  # the new files conversions wrote
     sources_kept: int = 0  # conversions whose source stays beside the new file
+    sources_deleted: int = 0  # conversions whose source -fd deleted
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -79,6 +80,7 @@ class Summary:
             self.converted += 1
             self.bytes_converted += result.size_after
             self.sources_kept += result.source_kept
+            self.sources_deleted += result.source_deleted
         # Bytes are counted over files we could read, so before/after compare
         # like with like: an unchanged file counts the same on both sides.
         if result.size_before:

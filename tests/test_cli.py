@@ -254,7 +254,8 @@ def test_the_summary_counts_bytes_really_freed_and_conversions_apart(tmp_path, f
     assert summary["bytes_saved"] == before - after
     jpeg_size = (folder / "shot.jpg").stat().st_size
     assert (summary["converted"], summary["bytes_converted"]) == (1, jpeg_size)
-    assert summary["sources_kept"] == (0 if "-fd" in flags else 1)
+    assert (summary["sources_kept"], summary["sources_deleted"]) == (
+        (0, 1) if "-fd" in flags else (1, 0))
     verb = "saved" if after < before else "grew by"
     assert f"{human_size(before)} -> {human_size(after)}, {verb} " in run.out
     assert f"1 conversion wrote {human_size(jpeg_size)} of new files" in run.out

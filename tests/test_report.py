@@ -114,7 +114,7 @@ def test_the_summary_counts_bytes_freed_on_disk_and_conversions_apart():
     assert summary.saved == 840_000
     assert describe_summary(summary).splitlines()[1:3] == [
         "1.1 MB -> 260.0 kB, saved 840.0 kB (76.4%)",
-        "1 conversion wrote 200.0 kB of new files"]
+        "1 conversion wrote 200.0 kB of new files; 1 source deleted (-fd)"]
 
 
 def test_one_file_is_not_files():
