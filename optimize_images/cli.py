@@ -25,7 +25,7 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell shows for a tool whose reader w
 SUBCOMMANDS = ("diff", "compare")
 
 DESCRIPTION = (
-    "Optimize JPEG, PNG and WebP images in place (or into --output-dir), safely: "
+    "Optimize JPEG, PNG, WebP and GIF images in place (or into --output-dir), safely: "
     "a file is replaced only by a smaller, verified result, through a temporary "
     "file and an atomic rename. JPEG quality is chosen per photo unless -q is given.")
 EPILOG = (
@@ -34,17 +34,26 @@ EPILOG = (
     "(To optimize a folder named 'diff' or 'compare', write ./diff.)")
 
 
+# The main command's flags that act instead of setting an option of a run (argparse adds
+# -h): (flags, argparse kwargs), as add_argument takes them.
+ACTIONS = (
+    (("-s", "--supported"),
+     {"action": "store_true", "help": "list the formats this installation reads and writes"}),
+    (("-i", "--info"),
+     {"metavar": "FILE", "help": "describe one image file, and what a run with the other "
+                                 "options given would do with it (nothing is written)"}),
+    (("-v", "--version"),
+     {"action": "version", "version": f"optimize-images {__version__} (Pillow {PIL.__version__})",
+      "help": "print the version (and Pillow's) and exit"}),
+)
+
+
 def build_parser(stdout):
     parser = Parser(prog="optimize-images", description=DESCRIPTION, epilog=EPILOG,
                      stdout=stdout)
     add_options(parser, Settings)
-    parser.add_argument("-s", "--supported", action="store_true",
-                        help="list the formats this installation reads and writes")
-    parser.add_argument("-i", "--info", metavar="FILE",
-                        help="describe one image file, and what a run with the other "
-                             "options given would do with it (nothing is written)")
-    parser.add_argument("-v", "--version", action="version",
-                        version=f"optimize-images {__version__} (Pillow {PIL.__version__})")
+    for flags, kwargs in ACTIONS:
+        parser.add_argument(*flags, **kwargs)
     return parser
 
 

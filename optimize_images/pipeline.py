@@ -20,11 +20,8 @@ from . import formats, metrics, modes, reasons, transforms, writer
 from .errors import Fail, Skip
 from .metadata import clean_exif, exif_problem, without_jpeg_exif
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
-from .settings import Settings
+from .settings import BIG_PHOTO_BYTES, Settings
 
-# -cb converts a file (of a format that converts big photos: PNG) only when it is at
-# least this big and looks like a photo.
-BIG_PHOTO_BYTES = 300_000
 ALREADY_OPTIMIZED = "already optimized (it carries our marker; --force redoes it)"
 # What is read of a file before the rest: past the EXIF, ICC and XMP segments of nearly every JPEG.
 HEADER_BYTES = 1 << 18

@@ -22,6 +22,9 @@ DEFAULT_MAX_PIXELS = 89_478_485
 OUTPUT_MODES = ("quiet", "only_summary", "only_progress")
 # Used when a lossy quality is needed without a search (-fm).
 DEFAULT_LOSSY_QUALITY = 80
+# -cb converts a file (of a format that converts big photos: PNG) only when it is at
+# least this big and looks like a photo.
+BIG_PHOTO_BYTES = 300_000
 
 
 def parse_hex_color(text):
@@ -53,11 +56,13 @@ class Settings:
 
     # General image settings
     max_width: int = option(
-        0, "-mw", "--max-width", help="downsize wider images to this width (keeps aspect ratio)",
-        type=int, metavar="PX")
+        0, "-mw", "--max-width",
+        help="downsize wider images to this width, keeping the aspect ratio "
+             "(default: %(default)s, no limit)", type=int, metavar="PX")
     max_height: int = option(
-        0, "-mh", "--max-height", help="downsize taller images to this height (keeps aspect ratio)",
-        type=int, metavar="PX")
+        0, "-mh", "--max-height",
+        help="downsize taller images to this height, keeping the aspect ratio "
+             "(default: %(default)s, no limit)", type=int, metavar="PX")
     grayscale: bool = option(
         False, "-g", "--grayscale", help="convert to grayscale", action="store_true")
     no_comparison: bool = option(
@@ -102,22 +107,23 @@ class Settings:
         type=int, metavar="Q")
     metric: str = option(
         "ssim", "--metric",
-        help="what the quality search measures: 'ssim' (default), 'ms-ssim', or 'sad' "
-             "(the classic mean-absolute-difference ratio of optimize-images 2.x)",
+        help="what the quality search measures: 'ssim', 'ms-ssim', or 'sad' (the classic "
+             "mean-absolute-difference ratio of optimize-images 2.x) (default: %(default)s)",
         choices=METRICS)
     preset: str = option(
         "medium", "--preset",
-        help="how close to the original results must stay; sets --target for the "
-             "metric (default: %(default)s; see the README for the values)",
+        help="how close to the original results must stay: sets --target for the "
+             "metric, as the README's table says (default: %(default)s)",
         choices=PRESETS)
     target: Optional[float] = option(
         None, "--target",
-        help="the metric value results must reach, e.g. 0.97 for SSIM (overrides --preset)",
+        help="the metric value results must reach, e.g. 0.97 for SSIM "
+             "(default: the --preset's)",
         type=float, metavar="VALUE")
     sample: str = option(
         "tiles", "--sample",
-        help="what the search encodes: 'tiles' (a mosaic of full-resolution tiles, "
-             "default) or 'thumbnail' (the classic 400x400 resize)",
+        help="what the search encodes: 'tiles' (a mosaic of full-resolution tiles) or "
+             "'thumbnail' (the classic 400x400 resize) (default: %(default)s)",
         choices=SAMPLERS)
     min_quality: Optional[int] = option(
         None, "--min-quality",
@@ -130,8 +136,8 @@ class Settings:
     jpeg_tables: str = option(
         "auto", "-jt", "--jpeg-tables",
         help="JPEG quantization tables: 'standard' (libjpeg's), 'mozjpeg' or 'mozjpeg3' "
-             "(mozjpeg's default table 3), or 'auto' (default): mozjpeg's, which "
-             "butteraugli judged better at the same SSIM",
+             "(mozjpeg's default table 3, 2.2.0's name), or 'auto': mozjpeg's, which "
+             "butteraugli judged better at the same SSIM (default: %(default)s)",
         choices=JPEG_TABLES)
 
     # PNG and transparency
@@ -156,18 +162,21 @@ class Settings:
     # Conversion
     convert_big: bool = option(
         False, "-cb", "--convert-big",
-        help="convert big photographic PNGs (default target: JPEG)", action="store_true")
+        help=f"convert big photographic PNGs (at least {BIG_PHOTO_BYTES // 1000} kB, opaque, "
+             "many colours) to JPEG, or to -cf's format", action="store_true")
     convert_all: bool = option(
         False, "-ca", "--convert-all",
-        help="convert every image not already in the target format (default target: JPEG)",
+        help="convert every image not already in the target format (JPEG, or -cf's)",
         action="store_true")
     convert_to: Optional[str] = option(
         None, "-cf", "--convert-to",
-        help="target format for -ca/-cb; given alone, it implies -ca",
+        help="target format for -ca/-cb (avif where this Pillow writes it); given alone, "
+             "it implies -ca",
         choices=CONVERT_TARGETS)
     force_delete: bool = option(
         False, "-fd", "--force-delete",
-        help="delete a converted source once its new file was written and verified",
+        help="delete a converted source once its new file was written, re-opened and "
+             "decoded (never a file that was not converted)",
         action="store_true")
 
     # WebP
@@ -177,7 +186,9 @@ class Settings:
              f"{DEFAULT_LOSSY_QUALITY} with -fm)",
         type=int, metavar="Q")
     webp_lossless: bool = option(
-        False, "-wl", "--webp-lossless", help="encode WebP losslessly", action="store_true")
+        False, "-wl", "--webp-lossless",
+        help="encode WebP losslessly (a lossless WebP source stays lossless anyway)",
+        action="store_true")
     webp_method: int = option(
         6, "-wm", "--webp-method",
         help="WebP effort 0 (fast) - 6 (smallest) (default: %(default)s)",
@@ -221,16 +232,19 @@ class Settings:
         False, "--dry-run", help="do all the work in memory, write nothing",
         action="store_true")
     jobs: int = option(
-        0, "-jobs", "--jobs", help="worker count; 0 = one per core, 1 = serial",
+        0, "-jobs", "--jobs",
+        help="worker count; 0 = one per core, 1 = serial (default: %(default)s)",
         type=int, metavar="N")
     quiet: bool = option(
-        False, "--quiet", help="print only failures", action="store_true")
+        False, "--quiet",
+        help="print nothing but failures and skips that are problems (on stderr)",
+        action="store_true")
     only_summary: bool = option(
-        False, "--only-summary", help="print failures and the summary only",
+        False, "--only-summary", help="print failures, problems and the summary only",
         action="store_true")
     only_progress: bool = option(
         False, "--only-progress",
-        help="print a progress bar, failures and the summary, no per-file lines",
+        help="print a progress bar, failures, problems and the summary, no per-file lines",
         action="store_true")
 
     def __post_init__(self):
