@@ -26,7 +26,7 @@ from .results import Result, Summary
 from .settings import Settings
 
 __all__ = [
-    "__version__", "optimize", "optimize_bytes", "optimize_with", "watch_with", "find", "optimize_file",
-    "Outcome", "Result", "Summary", "Settings",
+    "__version__", "optimize", "optimize_bytes", "optimize_with", "watch_with", "find",
+    "optimize_file", "Outcome", "Result", "Summary", "Settings",
     "OptimizeImagesError", "OptionError", "UsageError", "CannotStart", "Locked", "Skip", "Fail",
 ]

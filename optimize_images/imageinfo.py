@@ -35,7 +35,7 @@ def describe_file(path: str, settings: Settings) -> Tuple[List[Tuple[str, str]],
     pipeline.raise_pillow_limit(settings.max_pixels)
     with warnings.catch_warnings():  # about a broken EXIF block, say: past the caller's streams
         warnings.simplefilter("ignore")
-        before, data = pipeline.read_file(path, settings)
+        before, data = pipeline.read_file(path, settings, {})
         image, _ = pipeline.open_image(data, settings)
         with image:
             facts = _facts(path, before.st_size, image, data)

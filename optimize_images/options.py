@@ -5,10 +5,11 @@ fields of one frozen dataclass, each made by `option(...)`: the default, the
 flags, the help and how argparse reads it. From those fields come the
 command's parser (`add_options`), the reading of a JSON config file
 (`read_config`) and the documentation (`options_of`: name, flags, default,
-help, choices, and each spelling as --help shows it). Validation lives in the dataclass's `__post_init__`, which
-raises `OptionError` naming the flag (`flag_of`), so the command line, a
-config file and the Python API share it. argparse never supplies a default
-(`argparse.SUPPRESS`): defaults live in the dataclass only.
+help, choices, and each spelling as --help shows it). Validation lives in
+the dataclass's `__post_init__`, which raises `OptionError` naming the flag
+(`flag_of`), so the command line, a config file and the Python API share it.
+argparse never supplies a default (`argparse.SUPPRESS`): defaults live in the
+dataclass only.
 """
 
 import argparse

@@ -81,8 +81,7 @@ def _outcome(path, work):
 
 
 def _optimize(path, settings, root, facts):
-    before, data = read_file(path, settings)
-    facts["size_before"] = before.st_size
+    before, data = read_file(path, settings, facts)
     if settings.conversion_target is None and not settings.output_dir and settings.writes_files:
         _refuse_read_only(before)  # before any work: nothing could be written anyway
     try:
@@ -91,8 +90,8 @@ def _optimize(path, settings, root, facts):
         encoded, done = _encode(plan, before.st_size, settings, facts)
         new_extension = formats.extension_for(plan.target_format) if plan.converted else None
         output_path = _output_path(path, root, new_extension, settings)
-        done.update(output_path=output_path,
-                    source_kept=plan.converted and not (settings.force_delete or settings.output_dir))
+        beside = not (settings.force_delete or settings.output_dir)  # the source stays there
+        done.update(output_path=output_path, source_kept=plan.converted and beside)
         if settings.writes_files:
             done["source_deleted"] = _write(path, output_path, encoded, before, plan.converted,
                                             settings)
@@ -180,12 +179,13 @@ def _copy_unchanged(path, root, data, before, settings):
     writer.replace_file(output_path, data, like=before, keep_times=not settings.update_mtime)
 
 
-def read_file(path, settings):
+def read_file(path, settings, facts):
     """The file's status and bytes, once its header showed an image we may decode.
 
     Never opens what is not a regular file (a FIFO would block), and reads
     only the first HEADER_BYTES of what is no image or too large: a 1 GB
-    file of zeros named .jpg costs nothing.
+    file of zeros named .jpg costs nothing. `facts` gets its size_before as
+    soon as it is known, so that a file refused from its header still counts.
     """
     if not os.path.lexists(path):
         raise Fail("no such file or folder")
@@ -197,6 +197,7 @@ def read_file(path, settings):
         before = os.fstat(handle.fileno())
         if not stat.S_ISREG(before.st_mode):  # replaced by something else meanwhile
             raise Fail("not a regular file")
+        facts["size_before"] = before.st_size
         if before.st_size == 0:
             raise Fail("empty file (0 bytes)")
         head = handle.read(HEADER_BYTES)

@@ -81,7 +81,7 @@ class Summary:
             self.bytes_converted += result.size_after
             self.sources_kept += result.source_kept
             self.sources_deleted += result.source_deleted
-        # Bytes are counted over files we could read, so before/after compare
+        # Bytes are counted over the files found on disk, so before/after compare
         # like with like: an unchanged file counts the same on both sides.
         if result.size_before:
             self.bytes_before += result.size_before
