@@ -3,7 +3,7 @@
 import io
 import random
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
 from optimize_images.cli import main
 from optimize_images.compat import Resampling
@@ -134,3 +134,20 @@ def shows_line(image, text, text_font):
         if found is not None and found.tobytes() == expected:
             return True
     return False
+
+
+def colour_mask(image, colour):
+    """An "L" mask, 255 where an RGB image has exactly this colour."""
+    mask = Image.new("L", image.size, 255)
+    for band, wanted in zip(image.convert("RGB").split(), colour):
+        mask = ImageChops.multiply(mask, band.point(
+            lambda value, wanted=wanted: 255 if value == wanted else 0))
+    return mask
+
+
+def median_tile_spread(luma, size):
+    """The median standard deviation of the image's size × size tiles."""
+    spreads = sorted(ImageStat.Stat(luma.crop((x, y, x + size, y + size))).stddev[0]
+                     for y in range(0, luma.height - size + 1, size)
+                     for x in range(0, luma.width - size + 1, size))
+    return spreads[len(spreads) // 2]
