@@ -1,4 +1,4 @@
-"""Speed of the diff command's strategies (pixelmatch beside the pixelmatch package), and of compare.
+"""Speed of the diff command's strategies (pixelmatch beside its package), and of compare.
 
 0. The gradient strategy at 1 MP, for each metric, on the photo and its JPEG
    q20 re-encoding: diffmap.diff_map(strategy="gradient"), best of --repeat

@@ -99,7 +99,7 @@ def mse_gradient(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> 
 
 
 def psnr_gradient(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> Image.Image:
-    """∂PSNR/∂B, in decibels per level: −10 / ln 10 · ∂MSE/∂B / MSE; 0 for identical images."""
+    """∂PSNR/∂B in decibels per level, −10 / ln 10 · ∂MSE/∂B / MSE; 0 for identical images."""
     mse, mse_map = _mse_and_gradient(a, b, background)
     if mse == 0:
         return mse_map
@@ -200,7 +200,7 @@ def _valid_mean_and_gradient(x, y, coarsest):
 
 
 def _adjoint_maps(moments, coarsest):
-    """(the term's value, A − 2B·μy − C·μx, B, C) from the local moments of the centred lumas.
+    """(the term's value, A − 2B·μy − C·μx, B, C) from the local moments of centred lumas.
 
     With μx = (μs + μd) / 2 and μy = (μs − μd) / 2 (centred), N and D from the
     variances of s and d as `metrics.local_moments` says, C = 2l / D and
@@ -240,8 +240,8 @@ def _adjoint_blur(values, offset, rows):
 
 def _folded(grown, border, size):
     """The adjoint of `metrics.mirrored`: each mirrored copy's gradient added to its pixel."""
-    columns = _folded_columns(grown, border, size[0])
-    return _folded_columns(columns.transpose(Transpose.TRANSPOSE), border, size[1]).transpose(Transpose.TRANSPOSE)
+    columns = _folded_columns(grown, border, size[0]).transpose(Transpose.TRANSPOSE)
+    return _folded_columns(columns, border, size[1]).transpose(Transpose.TRANSPOSE)
 
 
 def _folded_columns(grown, border, width):
@@ -255,7 +255,8 @@ def _folded_columns(grown, border, width):
         height = grown.height
         result = grown.crop((step, 0, step + inner, height))
         for edge_left, into in ((0, 0), (inner + step, inner - step)):
-            edge = grown.crop((edge_left, 0, edge_left + step, height)).transpose(Transpose.FLIP_LEFT_RIGHT)
+            edge = grown.crop((edge_left, 0, edge_left + step, height)).transpose(
+                Transpose.FLIP_LEFT_RIGHT)
             place = (into, 0, into + step, height)
             result.paste(image_math(lambda r, e: r + e, result.crop(place), edge), place[:2])
         grown = result
@@ -274,7 +275,8 @@ def _spread_halving(coarse, size):
     if width % 2 and height % 2:
         shares.putpixel((coarse.width - 1, coarse.height - 1), 1.0)
     shared = image_math(lambda g, s: g * s, coarse, shares)
-    return shared.resize((2 * coarse.width, 2 * coarse.height), Resampling.NEAREST).crop((0, 0) + size)
+    spread = shared.resize((2 * coarse.width, 2 * coarse.height), Resampling.NEAREST)
+    return spread.crop((0, 0) + size)
 
 
 _GRADIENTS = {"mse": mse_gradient, "psnr": psnr_gradient, "ssim": ssim_gradient,

@@ -77,8 +77,9 @@ def test_the_groups_distortion_maps_share_a_scale_a_person_can_read():
                 ("jpeg", 0.95): pixel_variant("jpeg", 0.95, strong),
                 ("webp", 0.95): pixel_variant("webp", 0.95, mild)}
     plan = figures.figure_plan(CompareOptions(), "ssim", (0.9, 0.95), ["jpeg", "webp"])
+    no_heat = Image.new("F", original.size)
     drawn = dict(figures.group_figures("photo.png", "ssim", CompareOptions(crop_size=64), plan,
-                                       variants, original, Image.new("F", original.size), (32, 32, 96, 96)))
+                                       variants, original, no_heat, (32, 32, 96, 96)))
     maps = [drawn["distortion_map_comparison_0.9"], drawn["distortion_map_comparison_0.95"]]
     for figure in maps:
         positions = scale_positions(figure)

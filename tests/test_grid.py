@@ -116,7 +116,7 @@ def test_vertical_legend_bar_runs_upwards():
 
 
 def ink_pixels(image, left=0, top=0):
-    """The (x, y) of the darker-than-paper pixels of an image, at or right of `left` and below `top`."""
+    """The (x, y) of the darker-than-paper pixels at or right of `left` and at or below `top`."""
     grey = image.convert("L")
     return {(x, y) for y in range(top, grey.height) for x in range(left, grey.width)
             if grey.getpixel((x, y)) < 250}
@@ -202,25 +202,22 @@ def test_outline_frames_the_box_without_covering_it():
 
 
 def sides_drawn(picture, box, colour=grid.OUTLINE):
-    """Which sides of a frame around the box show as lines of `colour` as long as that side."""
+    """Which sides of a frame around the box show: lines of `colour` as long as that side,
+    up to 4 px outside the box or inside it."""
     left, top, right, bottom = box
+    candidates = {"left": [(x, top, x + 1, bottom) for x in range(left - 4, left + 4)],
+                  "right": [(x, top, x + 1, bottom) for x in range(right - 4, right + 4)],
+                  "top": [(left, y, right, y + 1) for y in range(top - 4, top + 4)],
+                  "bottom": [(left, y, right, y + 1) for y in range(bottom - 4, bottom + 4)]}
+    return {side for side, lines in candidates.items()
+            if any(_all_of(picture, line, colour) for line in lines)}
 
-    def line(x0, y0, x1, y1):
-        return picture.crop((x0, y0, x1, y1)).getcolors() == [((x1 - x0) * (y1 - y0), colour)]
 
-    found = set()
-    for offset in range(-4, 4):  # a line just outside the box or just inside it
-        if 0 <= left + offset < picture.width and line(left + offset, top, left + offset + 1, bottom):
-            found.add("left")
-        if 0 <= right + offset < picture.width and line(right + offset, top, right + offset + 1,
-                                                          bottom):
-            found.add("right")
-        if 0 <= top + offset < picture.height and line(left, top + offset, right, top + offset + 1):
-            found.add("top")
-        if 0 <= bottom + offset < picture.height and line(left, bottom + offset, right,
-                                                          bottom + offset + 1):
-            found.add("bottom")
-    return found
+def _all_of(picture, box, colour):
+    """Whether the box lies within the picture and holds that colour only."""
+    x0, y0, x1, y1 = box
+    inside = x0 >= 0 and y0 >= 0 and x1 <= picture.width and y1 <= picture.height
+    return inside and picture.crop(box).getcolors() == [((x1 - x0) * (y1 - y0), colour)]
 
 
 @pytest.mark.parametrize("box", [(0, 96, 128, 224), (172, 0, 300, 128), (0, 0, 300, 240),
