@@ -20,6 +20,7 @@ SPACING = 8  # px between cells and around the grid
 THICKNESS = 16  # px of a legend bar's colour strip
 TICK = 4  # px
 LABEL_GAP = 4  # px of paper between a tick and its label, a swatch and its text
+CAPTION_WIDTH = 240  # px: a legend's caption is wrapped to its bar's length, or to this
 INK = (32, 32, 32)
 PLACEHOLDER_FILL = (224, 224, 224)
 PLACEHOLDER_LINES = (192, 192, 192)
@@ -177,60 +178,90 @@ def legend_bar(colours, low, high, *, length, vertical=False, caption=(), font_s
     """A colour scale from `low` to `high` with labelled ticks, `length` px long.
 
     `colours` is the scale, low to high, as RGB triples; `caption` lines say
-    what the scale shows (wrapped to the bar's length). Horizontal bars put
-    their labels, then the caption, below; vertical ones run upwards with
-    their labels on the right and the caption right of those, turned to read
-    upwards. LABEL_GAP px of paper part each tick from its label.
+    what the scale shows, wrapped to the bar's length or CAPTION_WIDTH,
+    whichever is longer. Horizontal bars put their labels, then the caption,
+    below; vertical ones run upwards with their labels on the right and the
+    caption right of those, turned to read upwards. LABEL_GAP px of paper
+    part each tick from its label and the labels from one another.
     """
     text_font = font(font_size)
     strip = Image.frombytes("RGB", (len(colours), 1), bytes(c for rgb in colours for c in rgb))
-    ticks = _ticks(low, high, length, text_font)
-    lines = wrapped(caption, length, text_font)
+    labels = _labels(low, high, length, text_font, vertical)
+    lines = wrapped(caption, max(length, CAPTION_WIDTH), text_font)
     if vertical:
-        return _vertical_legend(strip, ticks, length, lines, text_font)
-    return _horizontal_legend(strip, ticks, length, lines, text_font)
+        return _vertical_legend(strip, labels, length, lines, text_font)
+    return _horizontal_legend(strip, labels, length, lines, text_font)
 
 
-def _horizontal_legend(strip, ticks, length, lines, text_font):
+def _horizontal_legend(strip, labels, length, lines, text_font):
     label_top = THICKNESS + TICK + LABEL_GAP
+    width = max([length, labels[-1][3]] + [text_width(line, text_font) for line in lines])
     height = label_top + (1 + len(lines)) * line_height(text_font)
-    legend = Image.new("RGB", (length, height), WHITE)
+    legend = Image.new("RGB", (width, height), WHITE)
     legend.paste(strip.resize((length, THICKNESS), Resampling.BILINEAR), (0, 0))
     draw = ImageDraw.Draw(legend)
-    for position, text in ticks:
+    for position, text, start, _ in labels:
         draw.line((position, THICKNESS, position, THICKNESS + TICK - 1), fill=INK)
-        left, top, right, _ = text_font.getbbox(text)
-        ink_left = min(max(0, position - (right - left) // 2), length - (right - left))
-        draw.text((ink_left - left, label_top - top), text, fill=INK, font=text_font)
-    _centred_lines(draw, lines, (0, label_top + line_height(text_font), length, height), text_font)
+        left, top, _, _ = text_font.getbbox(text)
+        draw.text((start - left, label_top - top), text, fill=INK, font=text_font)
+    _centred_lines(draw, lines, (0, label_top + line_height(text_font), width, height), text_font)
     return legend
 
 
-def _vertical_legend(strip, ticks, length, lines, text_font):
+def _vertical_legend(strip, labels, length, lines, text_font):
     label_left = THICKNESS + TICK + LABEL_GAP
-    labels_width = max(_ink_width(text, text_font) for _, text in ticks)
-    caption_left = label_left + labels_width + LABEL_GAP
-    width = caption_left + len(lines) * line_height(text_font)
-    legend = Image.new("RGB", (width, length), WHITE)
+    caption_left = label_left + max(_ink_size(text, text_font)[0] for _, text, _, _ in labels)
+    caption_left += LABEL_GAP
+    caption_length = max([length] + [text_width(line, text_font) for line in lines])
+    legend = Image.new("RGB", (caption_left + len(lines) * line_height(text_font),
+                               max(caption_length, labels[-1][3])), WHITE)
     legend.paste(strip.transpose(Transpose.ROTATE_90).resize((THICKNESS, length),
                                                               Resampling.BILINEAR), (0, 0))
     draw = ImageDraw.Draw(legend)
-    for position, text in ticks:
+    for position, text, start, _ in labels:
         y = length - 1 - position
         draw.line((THICKNESS, y, THICKNESS + TICK - 1, y), fill=INK)
-        left, top, _, bottom = text_font.getbbox(text)
-        ink_top = min(max(0, y - (bottom - top) // 2), length - (bottom - top))
-        draw.text((label_left - left, ink_top - top), text, fill=INK, font=text_font)
+        left, top, _, _ = text_font.getbbox(text)
+        draw.text((label_left - left, start - top), text, fill=INK, font=text_font)
     if lines:
-        turned = Image.new("RGB", (length, len(lines) * line_height(text_font)), WHITE)
-        _centred_lines(ImageDraw.Draw(turned), lines, (0, 0, length, turned.height), text_font)
+        turned = Image.new("RGB", (caption_length, len(lines) * line_height(text_font)), WHITE)
+        _centred_lines(ImageDraw.Draw(turned), lines, (0, 0) + turned.size, text_font)
         legend.paste(turned.transpose(Transpose.ROTATE_90), (caption_left, 0))
     return legend
 
 
-def _ink_width(text, text_font):
-    left, _, right, _ = text_font.getbbox(text)
-    return right - left
+def _labels(low, high, length, text_font, vertical):
+    """(tick position, text, where the label's ink starts and ends along the bar) at low,
+    middle and high, each centred on its tick within the bar.
+
+    The middle one is left out where it would come within LABEL_GAP of an end's;
+    on a bar too short even for the ends, the later one moves on past the bar.
+    """
+    labels = []
+    for value in (low, (low + high) / 2, high):
+        position = round((value - low) / (high - low) * (length - 1))
+        text = format_value(value)
+        size = _ink_size(text, text_font)[1 if vertical else 0]
+        centre = length - 1 - position if vertical else position
+        start = max(0, min(centre - size // 2, length - size))
+        labels.append((position, text, start, start + size))
+    if _crowded(labels):
+        labels = labels[::2]
+    placed = []
+    for position, text, start, end in sorted(labels, key=lambda label: label[2]):
+        shift = max(0, placed[-1][3] + LABEL_GAP - start) if placed else 0
+        placed.append((position, text, start + shift, end + shift))
+    return placed
+
+
+def _crowded(labels):
+    spans = sorted((start, end) for _, _, start, end in labels)
+    return any(later[0] < earlier[1] + LABEL_GAP for earlier, later in zip(spans, spans[1:]))
+
+
+def _ink_size(text, text_font):
+    left, top, right, bottom = text_font.getbbox(text)
+    return right - left, bottom - top
 
 
 def wrapped(lines, width, text_font):
@@ -261,15 +292,6 @@ def key(entries, *, font_size=LABEL_SIZE):
         draw.rectangle((0, top + 1, swatch - 1, top + swatch), fill=colour, outline=INK)
         draw.text((swatch + LABEL_GAP, top), text, fill=INK, font=text_font)
     return legend
-
-
-def _ticks(low, high, length, text_font):
-    """(position in px, text) at low, middle and high; only the ends where space is short."""
-    values = (low, (low + high) / 2, high)
-    ticks = [(round((value - low) / (high - low) * (length - 1)), format_value(value))
-             for value in values]
-    room = sum(text_width(text, text_font) for _, text in ticks) + 4 * TICK
-    return ticks if room <= length else [ticks[0], ticks[-1]]
 
 
 def attach(image, legend, side, *, gap=SPACING):

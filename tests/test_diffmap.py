@@ -164,10 +164,13 @@ def test_the_legend_leaves_the_map_at_the_origin(side):
     plain = diffmap.colorize(diff)
     framed = diffmap.colorize(diff, legend=side)
     assert framed.crop((0, 0) + plain.size).tobytes() == plain.tobytes()
+    beside = (framed.crop((plain.width, 0, framed.width, plain.height)) if side == "below"
+              else framed.crop((0, plain.height, plain.width, framed.height)))
+    assert beside.size[0] * beside.size[1] == 0 or beside.getextrema() == ((255, 255),) * 3
     if side == "below":
-        assert framed.width == plain.width and framed.height > plain.height
+        assert framed.height > plain.height  # a caption wider than the map widens it
     else:
-        assert framed.height == plain.height and framed.width > plain.width
+        assert framed.width > plain.width
 
 
 def test_legend_side_suits_the_shape():

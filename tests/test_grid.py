@@ -136,12 +136,13 @@ def touching(pixels, start, reach=3):
     return found
 
 
-def first_paper(image, vertical):
-    """The first column (vertical bars) or row (horizontal ones) that is not all bar."""
+def first_paper(image, vertical, length):
+    """The first column (vertical bars) or row (horizontal ones) that is not all bar, along
+    the bar's `length`."""
     grey = image.convert("L")
     for index in range(image.width if vertical else image.height):
-        line = (grey.crop((index, 0, index + 1, grey.height)) if vertical
-                else grey.crop((0, index, grey.width, index + 1)))
+        line = (grey.crop((index, 0, index + 1, length)) if vertical
+                else grey.crop((0, index, length, index + 1)))
         if line.getextrema()[1] == 255:
             return index
     raise AssertionError("no paper beside the bar")
@@ -152,8 +153,9 @@ def first_paper(image, vertical):
 def test_no_tick_touches_its_label(vertical, low, high):
     """A tick that joins its label reads as a minus sign: '-0.0915'. At least 3 px of
     paper must part each tick from any ink of its label."""
-    bar = grid.legend_bar(SCALE, low, high, length=240 if vertical else 320, vertical=vertical)
-    edge = first_paper(bar, vertical)
+    length = 240 if vertical else 320
+    bar = grid.legend_bar(SCALE, low, high, length=length, vertical=vertical)
+    edge = first_paper(bar, vertical, length)
     pixels = ink_pixels(bar, left=edge if vertical else 0, top=0 if vertical else edge)
     starts = sorted(pixel for pixel in pixels if pixel[0 if vertical else 1] == edge)
     assert len(starts) >= 2  # the end ticks at least
@@ -168,10 +170,33 @@ def test_no_tick_touches_its_label(vertical, low, high):
     assert labels == len(starts)  # and every tick has ink (its label) beyond it
 
 
-def test_a_short_legend_keeps_only_the_end_ticks():
-    text_font = grid.font()
-    assert len(grid._ticks(0.0, 0.123, 400, text_font)) == 3
-    assert len(grid._ticks(0.0, 0.123, 30, text_font)) == 2
+def components(pixels):
+    """The groups of pixels that touch (within 3 px), each as a set."""
+    left, groups = set(pixels), []
+    while left:
+        group = touching(left, next(iter(left)))
+        groups.append(group)
+        left -= group
+    return groups
+
+
+@pytest.mark.parametrize("vertical", [False, True])
+@pytest.mark.parametrize("length, high", [(60, 0.604), (96, 0.604), (200, 0.0915),
+                                          (400, 1234.5), (40, 0.5)])
+def test_labels_never_run_into_one_another(vertical, length, high):
+    """On a short bar the middle label gives way rather than overlap an end's ("0.3020.604")."""
+    bar = grid.legend_bar(SCALE, 0.0, high, length=length, vertical=vertical)
+    edge = first_paper(bar, vertical, length)
+    groups = components(ink_pixels(bar, left=edge if vertical else 0,
+                                   top=0 if vertical else edge))
+
+    def across(group):  # a tick is one pixel across: a row (vertical bars) or a column
+        values = [y if vertical else x for x, y in group]
+        return max(values) - min(values)
+
+    ticks = [group for group in groups if across(group) == 0]
+    labels = [group for group in groups if across(group) > 0]
+    assert len(ticks) >= 2 and len(labels) == len(ticks)
 
 
 @pytest.mark.parametrize("side", ["below", "right"])
