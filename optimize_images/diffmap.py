@@ -131,7 +131,8 @@ def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
     the scale ends: map pixel (x, y) is image pixel (x, y). The picture of
     "pixelmatch" is pixelmatch's own: differing pixels red, excused
     anti-aliased ones yellow, over a faint grey copy of A (over A itself
-    with `overlay`), with a key saying what red and yellow mean.
+    with `overlay`), with a key saying what red and yellow mean (none when
+    `legend` is None).
     """
     options = DiffOptions(strategy=strategy, pre=pre, radius=radius, threshold=threshold,
                           metric=metric)
@@ -211,7 +212,7 @@ def scale_top(maps, percentile=SCALE_PERCENTILE):
     """Where a colour scale ends for maps drawn on one scale: the `percentile`th
     percentile of |value| over the pixels of all `maps` that are not 0 (0 if none).
 
-    Found from histograms, to 1/65536 of the largest value.
+    Found from two rounds of histograms, to 1/65025 of the largest value.
     """
     magnitudes = [image_math(lambda value: abs(value), diff) for diff in maps]
     high = max((magnitude.getextrema()[1] for magnitude in magnitudes), default=0.0)

@@ -60,7 +60,6 @@ __all__ = ["gradient", "mse_gradient", "psnr_gradient", "ssim_gradient", "ms_ssi
            "METRICS"]
 
 RGB = Tuple[int, int, int]
-METRICS = ("mse", "psnr", "ssim", "ms-ssim")
 
 
 def gradient(a: Image.Image, b: Image.Image, metric: str = "ssim", *,
@@ -189,8 +188,8 @@ def _valid_mean_and_gradient(x, y, coarsest):
         value, p, b, c = _adjoint_maps(moments, coarsest)
         own = min(bottom, map_height) - top  # window positions counted in this strip
         if own > 0:
-            total += metrics.exact_mean(value, (0, top - first, map_width, top - first + own)) \
-                * map_width * own
+            own_box = (0, top - first, map_width, top - first + own)
+            total += metrics.exact_mean(value, own_box) * map_width * own
         spread = [_adjoint_blur(part, first - (top - 2 * RADIUS), bottom - top)
                   for part in (p, b, c)]
         inside = (0, top - first, width, bottom - first)
@@ -281,3 +280,4 @@ def _spread_halving(coarse, size):
 
 _GRADIENTS = {"mse": mse_gradient, "psnr": psnr_gradient, "ssim": ssim_gradient,
               "ms-ssim": ms_ssim_gradient}
+METRICS = tuple(_GRADIENTS)  # the metrics `gradient` knows by name
