@@ -170,11 +170,11 @@ def test_no_tick_touches_its_label(vertical, low, high):
     assert labels == len(starts)  # and every tick has ink (its label) beyond it
 
 
-def components(pixels):
-    """The groups of pixels that touch (within 3 px), each as a set."""
+def components(pixels, reach):
+    """The groups of pixels connected through steps of at most `reach` px, each as a set."""
     left, groups = set(pixels), []
     while left:
-        group = touching(left, next(iter(left)))
+        group = touching(left, next(iter(left)), reach)
         groups.append(group)
         left -= group
     return groups
@@ -184,11 +184,15 @@ def components(pixels):
 @pytest.mark.parametrize("length, high", [(60, 0.604), (96, 0.604), (200, 0.0915),
                                           (400, 1234.5), (40, 0.5)])
 def test_labels_never_run_into_one_another(vertical, length, high):
-    """On a short bar the middle label gives way rather than overlap an end's ("0.3020.604")."""
+    """On a short bar the middle label gives way rather than overlap an end's ("0.3020.604").
+
+    A label's glyphs lie within 4 px of one another (the bitmap font spaces them so);
+    labels are at least 5 px apart.
+    """
     bar = grid.legend_bar(SCALE, 0.0, high, length=length, vertical=vertical)
     edge = first_paper(bar, vertical, length)
     groups = components(ink_pixels(bar, left=edge if vertical else 0,
-                                   top=0 if vertical else edge))
+                                   top=0 if vertical else edge), reach=4)
 
     def across(group):  # a tick is one pixel across: a row (vertical bars) or a column
         values = [y if vertical else x for x, y in group]
