@@ -4,7 +4,7 @@ anisotropic map and the annotated original, written without loss (see `pictures`
 Under OUTDIR/<metric>/: comparison_<value> (the fragment of each variant,
 zoomed, labelled, in a stable order, a placeholder where a variant is
 missing), distortion_map_comparison_<value> (the same tiles of the distortion
-maps, on one colour scale for the group, with its legend),
+maps, on one colour scale for the figure, with its legend),
 distortion_map_anisotropic and original_annotated. Tiles whose variant
 missed its target are framed and say why.
 """
@@ -90,10 +90,9 @@ def comparison_figure(original_crop, crops, labels, *, zoom, title, flags=()):
                         flagged=[index + 1 for index in flags])
 
 
-def distortion_figure(maps, labels, *, size, zoom, scale, title, flags=()):
-    """The fragment's distortion maps (None: a placeholder) on one scale, `scale` being
-    (its top value, the legend's caption lines)."""
-    high, caption = scale
+def distortion_figure(maps, labels, *, size, zoom, title, flags=()):
+    """The fragment's distortion maps (None: a placeholder) side by side on one scale."""
+    high, caption = figure_scale([distortion for distortion in maps if distortion is not None])
     zoomed_size = (size[0] * zoom, size[1] * zoom)
     tiles = [grid.placeholder(zoomed_size, "not made") if distortion is None
              else grid.zoomed(diffmap.colorize(distortion, high=high), zoom)
@@ -104,15 +103,14 @@ def distortion_figure(maps, labels, *, size, zoom, scale, title, flags=()):
     return grid.attach(figure, bar, "below")
 
 
-def group_scale(maps):
-    """(top, caption): one colour scale for all of a group's distortion maps, ending at
-    `diffmap.scale_top` of them all, and the legend's words for it."""
+def figure_scale(maps):
+    """(top, caption): one colour scale for the distortion maps drawn side by side in a
+    figure, ending at `diffmap.scale_top` of them all, and the legend's words for it."""
     top = max(diffmap.scale_top(maps), MIN_SCALE_TOP)
     largest = max((distortion.getextrema()[1] for distortion in maps), default=0.0)
     return top, [DISTORTION_CAPTION,
-                 f"one scale for the group's figures: top colour at the "
-                 f"{diffmap.SCALE_PERCENTILE:g}th percentile of their pixels, "
-                 f"largest {grid.format_value(largest)}"]
+                 f"one scale for the tiles: top colour at the {diffmap.SCALE_PERCENTILE:g}th "
+                 f"percentile of their pixels, largest {grid.format_value(largest)}"]
 
 
 def anisotropic_figure(heat, box):
@@ -142,7 +140,6 @@ def group_figures(source, metric, options, plan, variants, original, heat, box):
     luma = original.convert("L")
     fragments = {key: fragment(variant, luma, box) for key, variant in variants.items()
                  if isinstance(variant, Variant)}
-    scale = group_scale([crop_map for _, crop_map in fragments.values()])
     size = (box[2] - box[0], box[3] - box[1])
     figures = []
     for name, tiles in plan:
@@ -154,8 +151,8 @@ def group_figures(source, metric, options, plan, variants, original, heat, box):
         figures.append((f"comparison_{name}", comparison_figure(
             original.crop(box), crops, labels, zoom=options.zoom, title=title, flags=flags)))
         figures.append((f"distortion_map_comparison_{name}", distortion_figure(
-            maps, labels, size=size, zoom=options.zoom, scale=scale,
-            title=f"{title}, 1 - SSIM", flags=flags)))
+            maps, labels, size=size, zoom=options.zoom, title=f"{title}, 1 - SSIM",
+            flags=flags)))
     figures.append(("distortion_map_anisotropic", anisotropic_figure(heat, box)))
     figures.append(("original_annotated", annotated_original(original, box)))
     return figures
