@@ -1,5 +1,8 @@
-"""Speed of the diff command's pixelmatch strategy beside the pixelmatch package, and of compare.
+"""Speed of the diff command's strategies (pixelmatch beside its package), and of compare.
 
+0. The gradient strategy at 1 MP, for each metric, on the photo and its JPEG
+   q20 re-encoding: diffmap.diff_map(strategy="gradient"), best of --repeat
+   runs, beside the metric itself (metrics.ssim, metrics.ms_ssim).
 1. pixelmatch at 1 MP: diffmap.draw(strategy="pixelmatch") beside
    pixelmatch.contrib.PIL.pixelmatch (the PyPI port of mapbox/pixelmatch), in
    the same run, on two pairs: a photo and its JPEG q20 re-encoding, and a
@@ -32,13 +35,14 @@ sys.path.insert(0, str(REPO))
 
 from PIL import Image, ImageChops, ImageDraw  # noqa: E402
 
-from optimize_images import diffmap  # noqa: E402
+from optimize_images import diffmap, metrics  # noqa: E402
 from optimize_images.compare import command as compare_command  # noqa: E402
 from optimize_images.pixelmatch import ANTI_ALIASED_COLOUR, DIFFERENT_COLOUR  # noqa: E402
 
 DEFAULT_PHOTO = REPO.parent / "shared" / "corpus" / "photos" / "jolla.jpg"
 ONE_MEGAPIXEL = (1000, 1000)
 TWELVE_MEGAPIXELS = (4000, 3000)
+METRIC_FUNCTIONS = {"psnr": metrics.psnr, "ssim": metrics.ssim, "ms-ssim": metrics.ms_ssim}
 
 
 def parse_arguments(argv):
@@ -53,12 +57,13 @@ def parse_arguments(argv):
 
 def main(argv=None):
     arguments = parse_arguments(argv)
+    photo = load_photo(arguments.photo)
+    print(f"photo: {arguments.photo if arguments.photo.is_file() else 'a drawn picture'}")
+    time_gradients(*photo_pair(photo), arguments.repeat)
     try:
         from pixelmatch.contrib.PIL import pixelmatch
     except ImportError:
         sys.exit("the pixelmatch package is missing: pip install pixelmatch")
-    photo = load_photo(arguments.photo)
-    print(f"photo: {arguments.photo if arguments.photo.is_file() else 'a drawn picture'}")
     print(f"{'pair':>10} {'aa':>4} {'ours s':>8} {'theirs s':>9} {'ratio':>7} "
           f"{'theirs red':>10} {'ours red':>9} {'red same':>8} {'yellow same':>11}  load")
     pairs = {"photo": photo_pair(photo), "drawing": drawing_pair()}
@@ -67,6 +72,26 @@ def main(argv=None):
             compare_pixelmatch(name, a, b, detect_aa, arguments.repeat, pixelmatch)
     if not arguments.skip_compare:
         time_compare(photo)
+
+
+def time_gradients(a, b, repeat):
+    print(f"{'gradient of':>12} {'map s':>7} {'metric s':>9}  load")
+    for metric in diffmap.METRICS:
+        gradient = best_time(lambda: diffmap.diff_map(a, b, strategy="gradient", metric=metric),
+                             repeat)
+        score = METRIC_FUNCTIONS.get(metric)
+        itself = f"{best_time(lambda: score(a, b), repeat):9.3f}" if score else f"{'':>9}"
+        print(f"{metric:>12} {gradient:7.3f} {itself}  {load()}")
+    print()
+
+
+def best_time(work, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def load_photo(path):
@@ -108,7 +133,7 @@ def compare_pixelmatch(name, a, b, detect_aa, repeat, pixelmatch):
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        _, ours = diffmap.draw(a, b, strategy="pixelmatch", detect_aa=detect_aa)
+        _, ours = diffmap.draw(a, b, strategy="pixelmatch", detect_aa=detect_aa, legend=None)
         times.append(time.perf_counter() - start)
     theirs = Image.new("RGBA", a.size)
     start = time.perf_counter()

@@ -7,6 +7,8 @@ The public API, re-exported here (see `api` for the details):
 
 - `optimize(*paths, **options)`, `optimize_with(settings)`, `watch_with(settings)`
   run like the command line, without printing, and return an `Outcome`;
+  `optimize_bytes(data, **options)` optimizes an image held in memory and
+  returns (bytes, `Result`), never touching the file system;
   `find(settings)` lists the files a run would look at; `optimize_file(path,
   settings)` does one file and returns its `Result`.
 - `Settings` holds every option (keyword-only, as the long flags name them).
@@ -17,14 +19,14 @@ are public modules of their own.
 """
 
 from .version import __version__
-from .api import Outcome, find, optimize, optimize_file, optimize_with, watch_with
+from .api import Outcome, find, optimize, optimize_bytes, optimize_file, optimize_with, watch_with
 from .errors import (CannotStart, Fail, Locked, OptimizeImagesError, OptionError, Skip,
                      UsageError)
 from .results import Result, Summary
 from .settings import Settings
 
 __all__ = [
-    "__version__", "optimize", "optimize_with", "watch_with", "find", "optimize_file",
-    "Outcome", "Result", "Summary", "Settings",
+    "__version__", "optimize", "optimize_bytes", "optimize_with", "watch_with", "find",
+    "optimize_file", "Outcome", "Result", "Summary", "Settings",
     "OptimizeImagesError", "OptionError", "UsageError", "CannotStart", "Locked", "Skip", "Fail",
 ]

@@ -1,8 +1,9 @@
 """The Python API: the CLI's work without printing.
 
-    >>> from optimize_images.api import optimize
+    >>> from optimize_images.api import optimize, optimize_bytes
     >>> outcome = optimize("photos/", quality=80, dry_run=True)   # doctest: +SKIP
     >>> outcome.summary.saved_percent                             # doctest: +SKIP
+    >>> data, result = optimize_bytes(upload, max_width=2048)     # doctest: +SKIP
 """
 
 import contextlib
@@ -10,21 +11,21 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 from .cluster import connected
 from .discovery import Candidate, find, find_stale_temporaries, roots
-from .errors import CannotStart, Locked
+from .errors import CannotStart, Locked, OptionError
 from .lock import TreeLock
-from .pipeline import optimize_file
+from .pipeline import optimize_data, optimize_file, raise_pillow_limit
 from .reasons import system_words
 from .results import Result, Summary
 from .runner import run
-from .settings import Settings
+from .settings import FILE_OPTIONS, Settings, flag_of
 from .watch import watch
 
-__all__ = ["Outcome", "optimize", "optimize_with", "watch_with", "find", "optimize_file",
-           "CannotStart", "Locked"]
+__all__ = ["Outcome", "optimize", "optimize_bytes", "optimize_with", "watch_with", "find",
+           "optimize_file", "CannotStart", "Locked"]
 
 OnResult = Optional[Callable[[Result], None]]
 
@@ -40,6 +41,31 @@ def optimize(*paths: Union[str, os.PathLike], on_result: OnResult = None,
              **options: Any) -> Outcome:
     """Optimize files and folders; options are the `Settings` fields (e.g. quality=80)."""
     return optimize_with(Settings(paths=paths, **options), on_result=on_result)
+
+
+def optimize_bytes(data: bytes, *, name: str = "<bytes>",
+                   **options: Any) -> Tuple[bytes, Result]:
+    """Optimize an image held in memory: (the bytes to keep, its `Result`).
+
+    Options are the `Settings` fields about images (quality=80, max_width=2048,
+    convert_to="webp", ...); those about files, folders, workers and printing
+    (output_dir, force_delete, dry_run, jobs, ...) raise `OptionError`, as an
+    invalid value does. The image gets the checks, the quality search and the
+    verification a file gets, and the file system is never touched. A bad
+    input raises nothing: what a file would be refused for (not an image, too
+    large, not smaller, already optimized) comes back as the Result's status
+    and reason, with `data` itself as the bytes to keep. `name` stands for the
+    path in the Result. A conversion's Result says e.g. format 'PNG->JPEG'.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"optimize_bytes takes bytes, not {type(data).__name__}")
+    about_files = sorted(set(options) & set(FILE_OPTIONS))
+    if about_files:
+        raise OptionError(flag_of(about_files[0]),
+                          "is about files: optimize_bytes reads and writes none")
+    settings = Settings(**options)
+    raise_pillow_limit(settings.max_pixels)
+    return optimize_data(data if isinstance(data, bytes) else bytes(data), settings, name=name)
 
 
 def optimize_with(settings: Settings, *, candidates: Optional[Sequence[Candidate]] = None,

@@ -11,9 +11,9 @@ import sys
 
 import PIL
 
-from . import api, formats, reasons
-from .errors import CannotStart, Fail, Locked, OptionError, UsageError
-from .imageinfo import image_facts
+from . import api, formats, reasons, results
+from .errors import CannotStart, Fail, Locked, OptionError, Skip, UsageError
+from .imageinfo import describe_file
 from .options import USAGE_ERROR, Exit, Parser, add_options, parse_command_line
 from .report import Reporter, check_report_destination, write_json_report
 from .settings import DEFAULT_LOSSY_QUALITY, Settings, flag_of
@@ -25,7 +25,7 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell shows for a tool whose reader w
 SUBCOMMANDS = ("diff", "compare")
 
 DESCRIPTION = (
-    "Optimize JPEG, PNG and WebP images in place (or into --output-dir), safely: "
+    "Optimize JPEG, PNG, WebP and GIF images in place (or into --output-dir), safely: "
     "a file is replaced only by a smaller, verified result, through a temporary "
     "file and an atomic rename. JPEG quality is chosen per photo unless -q is given.")
 EPILOG = (
@@ -34,15 +34,26 @@ EPILOG = (
     "(To optimize a folder named 'diff' or 'compare', write ./diff.)")
 
 
+# The main command's flags that act instead of setting an option of a run (argparse adds
+# -h): (flags, argparse kwargs), as add_argument takes them.
+ACTIONS = (
+    (("-s", "--supported"),
+     {"action": "store_true", "help": "list the formats this installation reads and writes"}),
+    (("-i", "--info"),
+     {"metavar": "FILE", "help": "describe one image file, and what a run with the other "
+                                 "options given would do with it (nothing is written)"}),
+    (("-v", "--version"),
+     {"action": "version", "version": f"optimize-images {__version__} (Pillow {PIL.__version__})",
+      "help": "print the version (and Pillow's) and exit"}),
+)
+
+
 def build_parser(stdout):
     parser = Parser(prog="optimize-images", description=DESCRIPTION, epilog=EPILOG,
                      stdout=stdout)
     add_options(parser, Settings)
-    parser.add_argument("-s", "--supported", action="store_true",
-                        help="list the formats this installation reads and writes")
-    parser.add_argument("-i", "--info", metavar="FILE", help="describe one image file")
-    parser.add_argument("-v", "--version", action="version",
-                        version=f"optimize-images {__version__} (Pillow {PIL.__version__})")
+    for flags, kwargs in ACTIONS:
+        parser.add_argument(*flags, **kwargs)
     return parser
 
 
@@ -79,7 +90,7 @@ def _command(argv, stdout, stderr):
         if actions["supported"]:
             return print_supported(stdout)
         if actions["info"]:
-            return print_info(actions["info"], stdout, stderr)
+            return print_info(actions["info"], settings, stdout, stderr)
         if not settings.paths:
             raise UsageError("give at least one file or folder to optimize (see --help)")
     except Exit as done:
@@ -119,11 +130,12 @@ def optimize(settings, stdout, stderr):
         check_report_destination(settings.report)
     human = stderr if settings.report == "-" else stdout
     if settings.watch:
-        reporter = Reporter(settings, human, is_terminal=False)
+        reporter = Reporter(settings, human, stderr, is_terminal=False)
+        reporter.watching()
         outcome = api.watch_with(settings, on_result=reporter.file_done)
     else:
         candidates = api.find(settings)
-        reporter = Reporter(settings, human, total=len(candidates))
+        reporter = Reporter(settings, human, stderr, total=len(candidates))
         outcome = api.optimize_with(settings, candidates=candidates,
                                     on_result=reporter.file_done)
     reporter.finish(outcome.summary)
@@ -158,20 +170,22 @@ def print_supported(stdout):
     return 0
 
 
-def print_info(path, stdout, stderr):
+def print_info(path, settings, stdout, stderr):
+    """-i: describe one file and what a run with `settings` would do with it; the exit
+    status is that run's (1 when it would fail), 2 for a missing path."""
     if not os.path.lexists(path):
         stderr.write(f"optimize-images: error: {path}: no such file or folder\n")
         return USAGE_ERROR
     try:
-        facts = image_facts(path)
-    except Fail as error:
-        return _cannot_read(path, error, stderr)
-    except Exception as error:  # unreadable, not an image...
-        return _cannot_read(path, reasons.failure(error, part="header"), stderr)
+        facts, verdict = describe_file(path, settings)
+    except (Fail, Skip) as reason:  # as the main command would say it
+        return _cannot_read(path, reason, stderr)
+    except Exception as error:  # a bug of ours: said as such
+        return _cannot_read(path, reasons.failure(error), stderr)
     width = max(len(label) for label, _ in facts)
     for label, value in facts:
         stdout.write(f"{label:<{width}}  {value}\n")
-    return 0
+    return FAILED if verdict.status == results.FAILED else 0
 
 
 def _cannot_read(path, reason, stderr):

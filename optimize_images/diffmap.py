@@ -1,8 +1,8 @@
-"""Where two images differ, with Pillow alone: diff maps and a colour scale to draw them.
+"""Where two images differ, with Pillow alone: diff maps and the colour scales to draw them.
 
-`diff_map(a, b)` returns a mode "F" image the size of the inputs, on a 0-1
-scale where 0 means "the same here" and 1 is the largest difference the
-strategy can measure:
+`diff_map(a, b)` returns a mode "F" image the size of the inputs. The first
+three strategies are on a 0-1 scale where 0 means "the same here" and 1 is
+the largest difference the strategy can measure:
 
 - "difference": the absolute difference of R, G and B, averaged, / 255.
 - "ssim": 1 − the local SSIM of the lumas (`metrics.ssim_map`); it can
@@ -12,29 +12,49 @@ strategy can measure:
   threshold t exactly where the map exceeds t. Pixels that pixelmatch's
   anti-aliasing detector excuses are 0.
 
+The fourth is signed:
+
+- "gradient": how much each pixel of B contributes to a metric's score
+  (`metric`: mse, psnr, ssim or ms-ssim), as the gradient of the score with
+  respect to B (`gradients`) times the number of pixels: the change of the
+  score, in units of 1 / that number, per level (of 0-255) that the pixel
+  brightens. Positive where brightening B raises the score.
+
 A pre-processor first transforms both images alike: "normalize" stretches
 each band to the full 0-255 range, "lowpass" is a Gaussian blur of `radius`,
 "highpass" the image minus that blur (around mid-grey).
+
+Maps are drawn through viridis (a signed map through a blue-white-red
+scale centred on 0) up to a high percentile of the pixels that differ
+(`scale_top`), so that one outlying pixel does not leave the rest dark; the
+legend says what the map shows and where its scale ends.
 
 Transparent pixels are composited over white first, as pixelmatch blends
 them (it does so in floating point, we in 8 bits: semi-transparent pixels
 can differ by one level from its arithmetic).
 """
 
+import math
 from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
-from . import grid, metrics, pixelmatch
+from . import gradients, grid, metrics, pixelmatch
 from .compat import image_math
 from .diff.options import (
-    DEFAULT_RADIUS, DEFAULT_THRESHOLD, PRE_PROCESSORS, STRATEGIES, DiffOptions)
+    DEFAULT_METRIC, DEFAULT_RADIUS, DEFAULT_THRESHOLD, METRICS, PRE_PROCESSORS, STRATEGIES,
+    DiffOptions, pre_processor)
 from .modes import check_pair, opaque_rgb
 
-__all__ = ["diff_map", "draw", "colorize", "legend_side", "preprocess", "summarize", "to_16bit",
-           "Summary", "STRATEGIES", "PRE_PROCESSORS", "COLOUR_SCALE"]
+__all__ = ["diff_map", "draw", "colorize", "caption", "legend_side", "preprocess", "scale_top",
+           "summarize", "to_16bit", "Summary", "STRATEGIES", "PRE_PROCESSORS", "METRICS",
+           "COLOUR_SCALE", "SIGNED_COLOUR_SCALE", "SCALE_PERCENTILE"]
 
 LEGEND_SIDES = ("below", "right")
+SIGNED_STRATEGIES = ("gradient",)
+# Where the colours end: this percentile of the map's pixels that differ
+# (|value| > 0). Values beyond it take the last colour.
+SCALE_PERCENTILE = 99.5
 
 # viridis (van der Walt and Smith's default colour map for matplotlib) at
 # nine evenly spaced points; the scale is linear between them. Lightness
@@ -43,6 +63,12 @@ LEGEND_SIDES = ("below", "right")
 _VIRIDIS_ANCHORS = (
     (68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
     (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37))
+# ColorBrewer's diverging RdBu (Cynthia Brewer), nine classes, blue for
+# negative values, white for 0, red for positive ones: told apart by the
+# common colour-vision deficiencies.
+_RED_BLUE_ANCHORS = (
+    (33, 102, 172), (67, 147, 195), (146, 197, 222), (209, 229, 240), (247, 247, 247),
+    (253, 219, 199), (244, 165, 130), (214, 96, 77), (178, 24, 43))
 
 
 def _colour_scale(anchors, steps=256):
@@ -57,95 +83,156 @@ def _colour_scale(anchors, steps=256):
 
 
 COLOUR_SCALE = _colour_scale(_VIRIDIS_ANCHORS)  # 256 RGB triples, low to high
+SIGNED_COLOUR_SCALE = _colour_scale(_RED_BLUE_ANCHORS)  # negative, 0 (white), positive
 
 
 # The public functions ------------------------------------------------------------
 
 def diff_map(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
-             detect_aa=True):
+             detect_aa=True, metric=DEFAULT_METRIC):
     """Where and how much two images differ, as a mode "F" image of their size.
 
     Parameters
     ----------
     a, b : PIL.Image.Image
         Images of the same size, any mode.
-    strategy : {"difference", "ssim", "pixelmatch"}
+    strategy : {"difference", "ssim", "pixelmatch", "gradient"}
     pre : {"identity", "normalize", "highpass", "lowpass"}
-        Applied to both images before the strategy.
+        Applied to both images before the strategy ("highpass_filter" and
+        "lowpass_filter" are accepted too).
     radius : float
         The Gaussian radius of "highpass" and "lowpass".
     detect_aa : bool
         For "pixelmatch": set the pixels its anti-aliasing detector excuses to 0.
+    metric : {"mse", "psnr", "ssim", "ms-ssim"}
+        For "gradient": the metric whose gradient with respect to B is mapped.
 
     Returns
     -------
     PIL.Image.Image
-        Mode "F", on the 0-1 scale described in the module's docstring.
+        Mode "F", on the scale described in the module's docstring.
     """
-    first, second = _prepared(a, b, DiffOptions(strategy=strategy, pre=pre, radius=radius))
+    options = DiffOptions(strategy=strategy, pre=pre, radius=radius, metric=metric)
+    first, second = _prepared(a, b, options)
     if strategy == "pixelmatch":
         distance, excused = pixelmatch.layers(first, second, detect_aa)
         return _cleared(distance, excused)
-    return _STRATEGIES[strategy](first, second)
+    return _map(first, second, options)
 
 
 def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
-         threshold=DEFAULT_THRESHOLD, detect_aa=True, overlay=False, legend="below"):
+         threshold=DEFAULT_THRESHOLD, detect_aa=True, overlay=False, legend="below",
+         metric=DEFAULT_METRIC):
     """(map, picture): the diff map and its drawing, as the diff command writes it.
 
-    The picture of "difference" and "ssim" is the map through the colour
-    scale (blended over A with `overlay`), with a legend bar below or right
-    of it (`legend` None: none): map pixel (x, y) is image pixel (x, y).
-    The picture of "pixelmatch" is pixelmatch's own: differing pixels red,
-    excused anti-aliased ones yellow, over a faint grey copy of A (over A
-    itself with `overlay`).
+    The picture of "difference", "ssim" and "gradient" is the map through
+    the colour scale (blended over A with `overlay`), with a legend below or
+    right of it (`legend` None: none) saying what the map shows and where
+    the scale ends: map pixel (x, y) is image pixel (x, y). The picture of
+    "pixelmatch" is pixelmatch's own: differing pixels red, excused
+    anti-aliased ones yellow, over a faint grey copy of A (over A itself
+    with `overlay`), with a key saying what red and yellow mean (none when
+    `legend` is None).
     """
-    first, second = _prepared(a, b, DiffOptions(strategy=strategy, pre=pre, radius=radius,
-                                                threshold=threshold))
+    options = DiffOptions(strategy=strategy, pre=pre, radius=radius, threshold=threshold,
+                          metric=metric)
+    first, second = _prepared(a, b, options)
     if strategy != "pixelmatch":
-        diff = _STRATEGIES[strategy](first, second)
-        return diff, colorize(diff, legend=legend, over=opaque_rgb(a) if overlay else None)
+        diff = _map(first, second, options)
+        return diff, colorize(diff, signed=strategy in SIGNED_STRATEGIES, legend=legend,
+                              caption=caption(strategy, metric),
+                              over=opaque_rgb(a) if overlay else None)
     distance, excused = pixelmatch.layers(first, second, detect_aa)
     picture = pixelmatch.pixelmatch_picture(opaque_rgb(a), distance, threshold=threshold,
                                             anti_aliased=excused, over=overlay)
+    if legend is not None:
+        picture = grid.attach(picture, _pixelmatch_key(distance, excused, threshold), legend)
     return _cleared(distance, excused), picture
 
 
-def colorize(diff, *, low=0.0, high=None, legend=None, over=None):
-    """A diff map through the colour scale, as an RGB image.
+def colorize(diff, *, low=None, high=None, signed=False, legend=None, caption=(), over=None):
+    """A diff map through a colour scale, as an RGB image.
 
     Parameters
     ----------
     diff : PIL.Image.Image
         Mode "F".
     low, high : float
-        The values drawn with the first and the last colour of the scale;
-        `high` defaults to the map's maximum. Values outside are clipped.
+        The values drawn with the first and the last colour of the scale.
+        `high` defaults to `scale_top` of the map (the legend then says so);
+        `low` to 0, or to −high for a `signed` map. Values outside are clipped.
+    signed : bool
+        Draw through SIGNED_COLOUR_SCALE (blue, white at 0, red) instead of viridis.
     legend : {None, "below", "right"}
         Add a legend bar there; the map stays at (0, 0).
+    caption : sequence of str
+        What the map shows, for the legend.
     over : PIL.Image.Image, optional
         An RGB image of the map's size to blend the colours over: each pixel
-        is coloured in proportion to its place on the scale, so places that
-        did not change show the image itself.
+        is coloured in proportion to its distance from 0 on the scale, so
+        places that did not change show the image itself.
     """
     if legend not in (None,) + LEGEND_SIDES:
         raise ValueError(f"legend must be one of {', '.join(LEGEND_SIDES)} or None, "
                          f"not {legend!r}")
+    caption = list(caption)
     if high is None:
-        high = diff.getextrema()[1]
+        high = scale_top([diff])
+        caption.append(_percentile_note(diff, signed))
+    if low is None:
+        low = -high if signed else 0.0
     if high <= low:  # a flat map: show it against the full scale
         high = low + 1.0
+    colours = SIGNED_COLOUR_SCALE if signed else COLOUR_SCALE
     index = _scale_index(diff, low, high)
-    coloured = _through_scale(index)
+    coloured = _through_scale(index, colours)
     if over is not None:
-        coloured = Image.composite(coloured, over, index)
+        coloured = Image.composite(coloured, over, _strength(diff, low, high, signed))
     if legend is None:
         return coloured
     vertical = legend == "right"
-    bar = grid.legend_bar(COLOUR_SCALE, low, high,
+    bar = grid.legend_bar(colours, low, high,
                           length=coloured.height if vertical else coloured.width,
-                          vertical=vertical)
+                          vertical=vertical, caption=caption)
     return grid.attach(coloured, bar, legend)
+
+
+def caption(strategy, metric=DEFAULT_METRIC):
+    """What a strategy's map shows, in a line or two for its legend (ASCII: every font draws it)."""
+    if strategy == "gradient":
+        name = metric.upper()
+        return [f"d{name}/dB x pixel count, per level of B",
+                f"red: {name} rises where B brightens, blue: falls"]
+    return [{"difference": "|A - B|, mean of R, G, B (0-1)",
+             "ssim": "1 - local SSIM of the lumas (0: same)",
+             "pixelmatch": "YIQ distance, as pixelmatch (0-1)"}[strategy]]
+
+
+def scale_top(maps, percentile=SCALE_PERCENTILE):
+    """Where a colour scale ends for maps drawn on one scale: the `percentile`th
+    percentile of |value| over the pixels of all `maps` that are not 0 (0 if none).
+
+    Found from two rounds of histograms, to 1/65025 of the largest value.
+    """
+    magnitudes = [image_math(lambda value: abs(value), diff) for diff in maps]
+    high = max((magnitude.getextrema()[1] for magnitude in magnitudes), default=0.0)
+    if high <= 0:
+        return 0.0
+    pixels = sum(magnitude.width * magnitude.height for magnitude in magnitudes)
+    differing = sum(pixelmatch.above(magnitude, 0.0).histogram()[255]
+                    for magnitude in magnitudes)
+    rank = pixels - differing + math.ceil(differing * percentile / 100)
+    largest, low, below = high, 0.0, 0
+    for _ in range(2):  # 256 bins, then 256 within the bin that holds the rank
+        counts = [sum(column) for column in zip(
+            *(magnitude.histogram(extrema=(low, high)) for magnitude in magnitudes))]
+        step = (high - low) / 255  # Pillow's bins: the last one holds `high` alone
+        index = 0
+        while index < len(counts) - 1 and below + counts[index] < rank:
+            below += counts[index]
+            index += 1
+        low, high = low + index * step, low + (index + 1) * step
+    return min(high, largest)
 
 
 def legend_side(size):
@@ -153,8 +240,10 @@ def legend_side(size):
     width, height = size
     return "below" if width >= height else "right"
 
+
 def preprocess(image, pre, *, radius=DEFAULT_RADIUS):
     """The image (mode L or RGB) as the named pre-processor transforms it."""
+    pre = pre_processor(pre)
     if pre == "identity":
         return image
     if pre == "normalize":
@@ -169,18 +258,21 @@ def preprocess(image, pre, *, radius=DEFAULT_RADIUS):
 
 @dataclass(frozen=True)
 class Summary:
-    """What a diff command prints for a pair."""
+    """What a diff command prints for a pair; `mean`, `max` and `count` are of |map|."""
     mean: float  # of the map
     max: float  # of the map
-    above: float  # the share of pixels whose map value exceeds the threshold, 0-1
+    count: int  # pixels whose map value exceeds the threshold
+    above: float  # their share of the pixels, 0-1
     ssim: float  # of the images themselves, before any pre-processing
 
 
 def summarize(a, b, diff, *, threshold=DEFAULT_THRESHOLD):
-    """The numbers worth printing about a pair and its diff map."""
-    flagged = pixelmatch.above(diff, threshold).histogram()[255]
-    return Summary(mean=metrics.exact_mean(diff), max=diff.getextrema()[1],
-                   above=flagged / (diff.width * diff.height), ssim=metrics.ssim(a, b))
+    """The numbers worth printing about a pair and its diff map (of |map|, for a signed one)."""
+    magnitude = image_math(lambda value: abs(value), diff)
+    count = pixelmatch.above(magnitude, threshold).histogram()[255]
+    return Summary(mean=metrics.exact_mean(magnitude), max=magnitude.getextrema()[1],
+                   count=count, above=count / (diff.width * diff.height),
+                   ssim=metrics.ssim(a, b))
 
 
 def to_16bit(diff):
@@ -199,6 +291,12 @@ def _prepared(a, b, options):
 
 # The strategies ------------------------------------------------------------------
 
+def _map(a, b, options):
+    if options.strategy == "gradient":
+        return _scaled_gradient(a, b, options.metric)
+    return _STRATEGIES[options.strategy](a, b)
+
+
 def _mean_difference(a, b):
     """|R − R'| + |G − G'| + |B − B'|, / 3 / 255."""
     bands = [ImageChops.difference(x, y).convert("F") for x, y in zip(a.split(), b.split())]
@@ -210,10 +308,17 @@ def _ssim_distortion(a, b):
     return metrics.ssim_map(a, b).point(lambda value: 1 - value)
 
 
+def _scaled_gradient(a, b, metric):
+    """∂score/∂B times the number of pixels: a map whose values do not shrink with its size."""
+    pixels = a.width * a.height
+    return gradients.gradient(a, b, metric).point(lambda value: value * pixels)
+
+
 _STRATEGIES = {"difference": _mean_difference, "ssim": _ssim_distortion}
 
 
 # pixelmatch ----------------------------------------------------------------------
+
 def _cleared(diff, mask):
     """The map with the pixels of an "L" mask set to 0 (the map itself without a mask)."""
     if mask is None:
@@ -223,13 +328,42 @@ def _cleared(diff, mask):
     return cleared
 
 
+def _pixelmatch_key(distance, excused, threshold):
+    """What red and yellow mean on pixelmatch's picture, with their counts."""
+    flagged = pixelmatch.above(distance, threshold)
+    if excused is None:
+        red = flagged.histogram()[255]
+        return grid.key([(pixelmatch.DIFFERENT_COLOUR,
+                          f"{red} px differ: YIQ distance above {threshold:g}")])
+    red = ImageChops.subtract(flagged, excused).histogram()[255]
+    yellow = ImageChops.multiply(flagged, excused).histogram()[255]
+    return grid.key([
+        (pixelmatch.DIFFERENT_COLOUR, f"{red} px differ: YIQ distance above {threshold:g}"),
+        (pixelmatch.ANTI_ALIASED_COLOUR, f"{yellow} px above it but anti-aliased: excused")])
+
+
 # Drawing -------------------------------------------------------------------------
+
+def _percentile_note(diff, signed):
+    largest = max(abs(value) for value in diff.getextrema())
+    ends = "ends" if signed else "top colour"
+    return (f"{ends}: {SCALE_PERCENTILE:g}th percentile of the pixels that differ; "
+            f"largest {'|value| ' if signed else ''}{grid.format_value(largest)}")
+
+
 def _scale_index(diff, low, high):
     """The map as "L" positions on the colour scale: low → 0, high → 255, rounded."""
     scale = 255 / (high - low)
     return diff.point(lambda value: value * scale + (0.5 - low * scale)).convert("L")
 
 
-def _through_scale(index):
-    return Image.merge("RGB", [index.point([colour[band] for colour in COLOUR_SCALE])
+def _strength(diff, low, high, signed):
+    """An "L" mask: how far each value is from 0 on the scale, 0-255 (for overlays)."""
+    if not signed:
+        return _scale_index(diff, low, high)
+    return _scale_index(image_math(lambda value: abs(value), diff), 0.0, high)
+
+
+def _through_scale(index, colours):
+    return Image.merge("RGB", [index.point([colour[band] for colour in colours])
                                for band in range(3)])

@@ -9,7 +9,16 @@ class OptimizeImagesError(Exception):
 
 
 class Skip(OptimizeImagesError):
-    """The file is deliberately left alone; str(self) says why."""
+    """The file is deliberately left alone; str(self) says why.
+
+    A `problem` is a skip the user may want to fix (an optional package or a
+    codec this installation lacks, a name already taken): its line goes to
+    stderr with the failures.
+    """
+
+    def __init__(self, reason, *, problem=False):
+        super().__init__(reason)
+        self.problem = problem
 
 
 class Fail(OptimizeImagesError):

@@ -1,4 +1,4 @@
-"""Figures drawn with Pillow: labelled grids of tiles, placeholders, legend bars, outlines.
+"""Figures drawn with Pillow: labelled grids of tiles, placeholders, legends, outlines.
 
 The grid follows ImageMagick's montage: tiles centred in equal cells, labels
 centred under them, a title at twice the label size, rows = ⌊√n⌋ and
@@ -19,10 +19,14 @@ LABEL_SIZE = 14  # px
 SPACING = 8  # px between cells and around the grid
 THICKNESS = 16  # px of a legend bar's colour strip
 TICK = 4  # px
+LABEL_GAP = 4  # px of paper between a tick and its label, a swatch and its text
+CAPTION_WIDTH = 240  # px: a legend's caption is wrapped to its bar's length, or to this
 INK = (32, 32, 32)
 PLACEHOLDER_FILL = (224, 224, 224)
 PLACEHOLDER_LINES = (192, 192, 192)
 OUTLINE = (255, 0, 0)
+FLAG = (230, 120, 0)  # the frame of a tile that needs a second look
+FLAG_WIDTH = 3  # px, within the SPACING between cells
 
 
 @lru_cache(maxsize=8)
@@ -119,8 +123,12 @@ def layout(tile_sizes, labels, *, title=None, columns=None, font_size=LABEL_SIZE
         title_height=line_height(title_font) if title else 0)
 
 
-def montage(tiles, labels, *, title=None, columns=None, font_size=LABEL_SIZE):
-    """Tiles in a grid, each labelled below, in the order given, under an optional title."""
+def montage(tiles, labels, *, title=None, columns=None, font_size=LABEL_SIZE, flagged=()):
+    """Tiles in a grid, each labelled below, in the order given, under an optional title.
+
+    The tiles whose indexes are `flagged` get a FLAG-coloured frame (say why in
+    their labels).
+    """
     if len(tiles) != len(labels) or not tiles:
         raise ValueError(f"need one label per tile and at least one tile; got {len(tiles)} "
                          f"tiles and {len(labels)} labels")
@@ -132,7 +140,11 @@ def montage(tiles, labels, *, title=None, columns=None, font_size=LABEL_SIZE):
         _centred_lines(draw, [title], (0, SPACING // 2, canvas.width, geometry.title_height),
                        font(2 * font_size))
     for index, (tile, label) in enumerate(zip(tiles, labels)):
-        canvas.paste(tile.convert("RGB"), geometry.tile_box(index, tile.size)[:2])
+        box = geometry.tile_box(index, tile.size)
+        canvas.paste(tile.convert("RGB"), box[:2])
+        if index in flagged:
+            draw.rectangle((box[0] - FLAG_WIDTH, box[1] - FLAG_WIDTH, box[2] + FLAG_WIDTH - 1,
+                            box[3] + FLAG_WIDTH - 1), outline=FLAG, width=FLAG_WIDTH)
         left, top, right, bottom = geometry.label_box(index)
         _centred_lines(draw, label.split("\n"), (left, top + TICK, right, bottom), font(font_size))
     return canvas
@@ -162,48 +174,124 @@ def placeholder(size, text="missing", *, font_size=LABEL_SIZE):
 
 # Legends, outlines, zoom ---------------------------------------------------------
 
-def legend_bar(colours, low, high, *, length, vertical=False, font_size=LABEL_SIZE):
+def legend_bar(colours, low, high, *, length, vertical=False, caption=(), font_size=LABEL_SIZE):
     """A colour scale from `low` to `high` with labelled ticks, `length` px long.
 
-    `colours` is the scale, low to high, as RGB triples. Horizontal bars put
-    their labels below; vertical ones run upwards with labels on the right.
+    `colours` is the scale, low to high, as RGB triples; `caption` lines say
+    what the scale shows, wrapped to the bar's length or CAPTION_WIDTH,
+    whichever is longer. Horizontal bars put their labels, then the caption,
+    below; vertical ones run upwards with their labels on the right and the
+    caption right of those, turned to read upwards. LABEL_GAP px of paper
+    part each tick from its label and the labels from one another.
     """
     text_font = font(font_size)
     strip = Image.frombytes("RGB", (len(colours), 1), bytes(c for rgb in colours for c in rgb))
-    ticks = _ticks(low, high, length, text_font)
+    labels = _labels(low, high, length, text_font, vertical)
+    lines = wrapped(caption, max(length, CAPTION_WIDTH), text_font)
     if vertical:
-        strip = strip.transpose(Transpose.ROTATE_90)
-        bar = strip.resize((THICKNESS, length), Resampling.BILINEAR)
-        width = THICKNESS + TICK + 2 + max(text_width(text, text_font) for _, text in ticks)
-        legend = Image.new("RGB", (width, length), WHITE)
-        legend.paste(bar, (0, 0))
-        draw = ImageDraw.Draw(legend)
-        for position, text in ticks:
-            y = length - 1 - position
-            draw.line((THICKNESS, y, THICKNESS + TICK, y), fill=INK)
-            text_top = min(max(0, y - line_height(text_font) // 2),
-                           length - line_height(text_font))
-            draw.text((THICKNESS + TICK + 2, text_top), text, fill=INK, font=text_font)
-        return legend
-    bar = strip.resize((length, THICKNESS), Resampling.BILINEAR)
-    legend = Image.new("RGB", (length, THICKNESS + TICK + line_height(text_font)), WHITE)
-    legend.paste(bar, (0, 0))
+        return _vertical_legend(strip, labels, length, lines, text_font)
+    return _horizontal_legend(strip, labels, length, lines, text_font)
+
+
+def _horizontal_legend(strip, labels, length, lines, text_font):
+    label_top = THICKNESS + TICK + LABEL_GAP
+    width = max([length, labels[-1][3]] + [text_width(line, text_font) for line in lines])
+    height = label_top + (1 + len(lines)) * line_height(text_font)
+    legend = Image.new("RGB", (width, height), WHITE)
+    legend.paste(strip.resize((length, THICKNESS), Resampling.BILINEAR), (0, 0))
     draw = ImageDraw.Draw(legend)
-    for position, text in ticks:
-        draw.line((position, THICKNESS, position, THICKNESS + TICK), fill=INK)
-        text_left = min(max(0, position - text_width(text, text_font) // 2),
-                        length - text_width(text, text_font))
-        draw.text((text_left, THICKNESS + TICK), text, fill=INK, font=text_font)
+    for position, text, start, _ in labels:
+        draw.line((position, THICKNESS, position, THICKNESS + TICK - 1), fill=INK)
+        left, top, _, _ = text_font.getbbox(text)
+        draw.text((start - left, label_top - top), text, fill=INK, font=text_font)
+    _centred_lines(draw, lines, (0, label_top + line_height(text_font), width, height), text_font)
     return legend
 
 
-def _ticks(low, high, length, text_font):
-    """(position in px, text) at low, middle and high; only the ends where space is short."""
-    values = (low, (low + high) / 2, high)
-    ticks = [(round((value - low) / (high - low) * (length - 1)), format_value(value))
-             for value in values]
-    room = sum(text_width(text, text_font) for _, text in ticks) + 4 * TICK
-    return ticks if room <= length else [ticks[0], ticks[-1]]
+def _vertical_legend(strip, labels, length, lines, text_font):
+    label_left = THICKNESS + TICK + LABEL_GAP
+    caption_left = label_left + max(_ink_size(text, text_font)[0] for _, text, _, _ in labels)
+    caption_left += LABEL_GAP
+    caption_length = max([length] + [text_width(line, text_font) for line in lines])
+    legend = Image.new("RGB", (caption_left + len(lines) * line_height(text_font),
+                               max(caption_length, labels[-1][3])), WHITE)
+    legend.paste(strip.transpose(Transpose.ROTATE_90).resize((THICKNESS, length),
+                                                              Resampling.BILINEAR), (0, 0))
+    draw = ImageDraw.Draw(legend)
+    for position, text, start, _ in labels:
+        y = length - 1 - position
+        draw.line((THICKNESS, y, THICKNESS + TICK - 1, y), fill=INK)
+        left, top, _, _ = text_font.getbbox(text)
+        draw.text((label_left - left, start - top), text, fill=INK, font=text_font)
+    if lines:
+        turned = Image.new("RGB", (caption_length, len(lines) * line_height(text_font)), WHITE)
+        _centred_lines(ImageDraw.Draw(turned), lines, (0, 0) + turned.size, text_font)
+        legend.paste(turned.transpose(Transpose.ROTATE_90), (caption_left, 0))
+    return legend
+
+
+def _labels(low, high, length, text_font, vertical):
+    """(tick position, text, where the label's ink starts and ends along the bar) at low,
+    middle and high, each centred on its tick within the bar.
+
+    The middle one is left out where it would come within LABEL_GAP of an end's;
+    on a bar too short even for the ends, the later one moves on past the bar.
+    """
+    labels = []
+    for value in (low, (low + high) / 2, high):
+        position = round((value - low) / (high - low) * (length - 1))
+        text = format_value(value)
+        size = _ink_size(text, text_font)[1 if vertical else 0]
+        centre = length - 1 - position if vertical else position
+        start = max(0, min(centre - size // 2, length - size))
+        labels.append((position, text, start, start + size))
+    if _crowded(labels):
+        labels = labels[::2]
+    placed = []
+    for position, text, start, end in sorted(labels, key=lambda label: label[2]):
+        shift = max(0, placed[-1][3] + LABEL_GAP - start) if placed else 0
+        placed.append((position, text, start + shift, end + shift))
+    return placed
+
+
+def _crowded(labels):
+    spans = sorted((start, end) for _, _, start, end in labels)
+    return any(later[0] < earlier[1] + LABEL_GAP for earlier, later in zip(spans, spans[1:]))
+
+
+def _ink_size(text, text_font):
+    left, top, right, bottom = text_font.getbbox(text)
+    return right - left, bottom - top
+
+
+def wrapped(lines, width, text_font):
+    """The lines broken between words so that each fits `width` px where it can."""
+    result = []
+    for line in lines:
+        current = ""
+        for word in line.split(" "):
+            attempt = f"{current} {word}" if current else word
+            if current and text_width(attempt, text_font) > width:
+                result.append(current)
+                attempt = word
+            current = attempt
+        result.append(current)
+    return result
+
+
+def key(entries, *, font_size=LABEL_SIZE):
+    """A legend of colour swatches, one per line: entries are (RGB, text)."""
+    text_font = font(font_size)
+    height = line_height(text_font)
+    swatch = height - 4
+    width = max(swatch + LABEL_GAP + text_width(text, text_font) for _, text in entries)
+    legend = Image.new("RGB", (width, height * len(entries)), WHITE)
+    draw = ImageDraw.Draw(legend)
+    for index, (colour, text) in enumerate(entries):
+        top = index * height
+        draw.rectangle((0, top + 1, swatch - 1, top + swatch), fill=colour, outline=INK)
+        draw.text((swatch + LABEL_GAP, top), text, fill=INK, font=text_font)
+    return legend
 
 
 def attach(image, legend, side, *, gap=SPACING):
@@ -223,15 +311,17 @@ def attach(image, legend, side, *, gap=SPACING):
 
 
 def outlined(image, box, *, colour=OUTLINE, width=3):
-    """A copy of the image with a frame drawn just outside `box` (left, top, right, bottom).
+    """A copy of the image with a frame around `box` (left, top, right, bottom).
 
-    The pixels inside the box stay as they were; the frame is cut where it
-    would leave the image.
+    The frame lies just outside the box, leaving its pixels as they were;
+    along an edge of the image, where that would leave the image, it lies
+    just inside the box instead, so all four sides always show.
     """
     left, top, right, bottom = box
     framed = image.convert("RGB")
     ImageDraw.Draw(framed).rectangle(
-        (left - width, top - width, right + width - 1, bottom + width - 1),
+        (max(0, left - width), max(0, top - width),
+         min(framed.width, right + width) - 1, min(framed.height, bottom + width) - 1),
         outline=colour, width=width)
     return framed
 

@@ -14,6 +14,10 @@ in one ImageMath expression, down the columns and then along the rows, which
 yields the map exactly where the window fits. Images are processed in
 horizontal strips that overlap by the window's height less one, so memory
 stays bounded whatever the image size.
+
+The pieces those computations are built of (`check_images`, `luma`,
+`centred`, `local_moments`, `blurred`, `mirrored`, `halved`) are public for
+`gradients`, which differentiates them, but are not in ``__all__``.
 """
 
 import math
@@ -45,12 +49,12 @@ MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 # image takes about 92 strips. Measured (benchmarks/metrics_speed.py): at
 # 12 MP as fast as strips twice as big, with a peak of 284 MB instead of
 # 362 MB; smaller strips multiply Python's per-call overhead.
-_STRIP_PIXELS = 1 << 17
+STRIP_PIXELS = 1 << 17
 
 # Luma minus 127.5: sums and differences of two such lumas lie in ±255, so
 # their squares stay below 65026, where float32 keeps the variances precise.
-_CENTRE = 127.5
-_CENTRED = [value - _CENTRE for value in range(256)]
+CENTRE = 127.5
+_CENTRED = [value - CENTRE for value in range(256)]
 
 
 def diff_ratio(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
@@ -81,7 +85,7 @@ def diff_ratio(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> fl
     >>> diff_ratio(Image.new("L", (8, 8), 0), Image.new("L", (8, 8), 51))
     0.8
     """
-    _check_pair(a, b, background)
+    check_images(a, b, background)
     first, second = comparable(a, b, background)
     mean = _histogram_mean(ImageChops.difference(first, second), lambda value: value)
     return 1.0 - mean / 255
@@ -109,7 +113,7 @@ def psnr(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
     >>> round(psnr(Image.new("L", (8, 8), 0), Image.new("L", (8, 8), 5)), 2)
     34.15
     """
-    _check_pair(a, b, background)
+    check_images(a, b, background)
     first, second = comparable(a, b, background)
     mse = _histogram_mean(ImageChops.difference(first, second), lambda value: value * value)
     return math.inf if mse == 0 else 10 * math.log10(255 ** 2 / mse)
@@ -159,8 +163,8 @@ def ssim(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
     >>> ssim(image, image)
     1.0
     """
-    _check_pair(a, b, background)
-    return _map_mean(_luma(a, background), _luma(b, background), _ssim_term)
+    check_images(a, b, background)
+    return _map_mean(luma(a, background), luma(b, background), _ssim_term)
 
 
 def ssim_map(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> Image.Image:
@@ -192,9 +196,9 @@ def ssim_map(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> Imag
     >>> ssim_map(image, image).getextrema()
     (1.0, 1.0)
     """
-    _check_pair(a, b, background)
-    x = _mirrored(_luma(a, background), RADIUS)
-    y = _mirrored(_luma(b, background), RADIUS)
+    check_images(a, b, background)
+    x = mirrored(luma(a, background), RADIUS)
+    y = mirrored(luma(b, background), RADIUS)
     result = Image.new("F", a.size)
     for top, luminance, contrast_structure in _strip_terms(x, y):
         result.paste(_ssim_term(luminance, contrast_structure), (0, top))
@@ -246,12 +250,12 @@ def ms_ssim(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float
     >>> ms_ssim(image, image)
     1.0
     """
-    _check_pair(a, b, background)
-    x, y = _luma(a, background), _luma(b, background)
+    check_images(a, b, background)
+    x, y = luma(a, background), luma(b, background)
     result = 1.0
     for scale, weight in enumerate(MS_SSIM_WEIGHTS):
         if scale:
-            x, y = _halved(x), _halved(y)
+            x, y = halved(x), halved(y)
         coarsest = scale == len(MS_SSIM_WEIGHTS) - 1
         mean = _map_mean(x, y, _ssim_term if coarsest else _contrast_structure_term)
         result *= max(mean, 0.0) ** weight
@@ -260,7 +264,7 @@ def ms_ssim(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float
 
 # Checking the call ------------------------------------------------------------
 
-def _check_pair(a, b, background):
+def check_images(a, b, background):
     check_pair(a, b)
     for name, image in (("a", a), ("b", b)):
         if image.mode not in COMPARABLE_MODES:
@@ -276,7 +280,7 @@ def _check_pair(a, b, background):
 
 # Luma and exact means ----------------------------------------------------------
 
-def _luma(image, background):
+def luma(image, background):
     """8-bit luma ("L"), or the image itself when it is float ("F")."""
     if image.mode == "F":
         return image
@@ -303,7 +307,7 @@ def exact_mean(image: Image.Image, box: Optional[Tuple[int, int, int, int]] = No
 # Float images -------------------------------------------------------------------
 
 
-def _mirrored(image, border):
+def mirrored(image, border):
     """The image grown by `border` pixels per side, mirrored at its edges (d c b a | a b c d).
 
     A side shorter than the border is mirrored again and again, as numpy's
@@ -327,11 +331,11 @@ def _mirrored_columns(image, border):
     return image
 
 
-def _halved(image):
+def halved(image):
     """2×2 means in float, an odd last row or column averaged with itself; strip by strip."""
     width, height = image.size
     result = Image.new("F", ((width + 1) // 2, (height + 1) // 2))
-    rows = 2 * max(1, _STRIP_PIXELS // width)
+    rows = 2 * max(1, STRIP_PIXELS // width)
     for top in range(0, height, rows):
         strip = image.crop((0, top, width, min(top + rows, height))).convert("F")
         result.paste(strip.reduce(2), (0, top // 2))
@@ -343,7 +347,7 @@ def _halved(image):
 def _map_mean(x, y, term):
     """The mean of a local term over the valid region, or over the mirrored full map."""
     if min(x.size) < WINDOW:
-        x, y = _mirrored(x, RADIUS), _mirrored(y, RADIUS)
+        x, y = mirrored(x, RADIUS), mirrored(y, RADIUS)
     total = 0.0
     for _, luminance, contrast_structure in _strip_terms(x, y):
         values = term(luminance, contrast_structure)
@@ -367,35 +371,39 @@ def _strip_terms(x, y):
     """
     width, height = x.size
     map_height = height - 2 * RADIUS
-    rows = max(1, _STRIP_PIXELS // width)
+    rows = max(1, STRIP_PIXELS // width)
     for top in range(0, map_height, rows):
         box = (0, top, width, min(top + rows, map_height) + 2 * RADIUS)
-        yield (top,) + _local_terms(_centred(x.crop(box)), _centred(y.crop(box)))
+        yield (top,) + _local_terms(centred(x.crop(box)), centred(y.crop(box)))
 
 
-def _centred(luma):
-    """Luma − 127.5 as a float image."""
-    if luma.mode == "F":
-        return image_math(lambda x: x - _CENTRE, luma)
-    return luma.point(_CENTRED, "F")
+def centred(image):
+    """Luma ("L" or "F") − 127.5 as a float image."""
+    if image.mode == "F":
+        return image_math(lambda x: x - CENTRE, image)
+    return image.point(_CENTRED, "F")
 
 
-def _local_terms(x, y):
-    """The luminance and contrast-structure maps of two centred lumas.
+def local_moments(x, y):
+    """(μs, μd, E[s²], E[d²]): the local means of the sum s = x + y and the
+    difference d = x − y of two centred lumas, and of their squares.
 
-    From the sum s = x + y and the difference d = x − y, four blurs give
-    what SSIM needs, where x and y would take five: with means μ and
-    variances v, 2μxμy and μx² + μy² are (μs² ∓ μd²) / 2, and 2σxy and
-    σx² + σy² are (vs ∓ vd) / 2.
+    Four blurs give what SSIM needs, where x and y would take five: with
+    means μ and variances v, 2μxμy and μx² + μy² are (μs² ∓ μd²) / 2, and
+    2σxy and σx² + σy² are (vs ∓ vd) / 2.
     """
     total = image_math(lambda x, y: x + y, x, y)
     difference = image_math(lambda x, y: x - y, x, y)
-    ms, md = _blurred(total), _blurred(difference)
-    mss = _blurred(image_math(lambda s: s * s, total))
-    mdd = _blurred(image_math(lambda d: d * d, difference))
+    return (blurred(total), blurred(difference), blurred(image_math(lambda s: s * s, total)),
+            blurred(image_math(lambda d: d * d, difference)))
+
+
+def _local_terms(x, y):
+    """The luminance and contrast-structure maps of two centred lumas (`local_moments`)."""
+    ms, md, mss, mdd = local_moments(x, y)
 
     def luminance(ms, md):
-        ms = ms + 2 * _CENTRE
+        ms = ms + 2 * CENTRE
         ms, md = ms * ms, md * md
         return (ms - md + 2 * C1) / (ms + md + 2 * C1)
 
@@ -406,7 +414,7 @@ def _local_terms(x, y):
     return image_math(luminance, ms, md), image_math(contrast_structure, ms, md, mss, mdd)
 
 
-def _blurred(image):
+def blurred(image):
     """Gaussian-weighted means where the whole window fits: 2 × RADIUS px smaller."""
     width, height = image.size
     height -= 2 * RADIUS

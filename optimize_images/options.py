@@ -5,10 +5,11 @@ fields of one frozen dataclass, each made by `option(...)`: the default, the
 flags, the help and how argparse reads it. From those fields come the
 command's parser (`add_options`), the reading of a JSON config file
 (`read_config`) and the documentation (`options_of`: name, flags, default,
-help, choices). Validation lives in the dataclass's `__post_init__`, which
-raises `OptionError` naming the flag (`flag_of`), so the command line, a
-config file and the Python API share it. argparse never supplies a default
-(`argparse.SUPPRESS`): defaults live in the dataclass only.
+help, choices, and each spelling as --help shows it). Validation lives in
+the dataclass's `__post_init__`, which raises `OptionError` naming the flag
+(`flag_of`), so the command line, a config file and the Python API share it.
+argparse never supplies a default (`argparse.SUPPRESS`): defaults live in the
+dataclass only.
 """
 
 import argparse
@@ -57,15 +58,23 @@ def option(default, *flags, help, also=(), from_text=None, configurable=True, fr
 
 
 @dataclass(frozen=True)
+class Spelling:
+    """One way of writing an option, as --help shows it."""
+    flags: Tuple[str, ...]
+    value: str  # what follows the flag: 'Q', 'R G B', '{ssim,sad}', '[PATH ...]'; '' for a switch
+    help: str
+
+
+@dataclass(frozen=True)
 class OptionInfo:
     """One option as documentation sees it."""
     name: str  # the field: the Python API's keyword and the config file's key
     flags: Tuple[str, ...]
     default: Any
+    shown_default: str  # the default as the help says it
     help: str  # its default filled in
     choices: Optional[tuple]
-    metavar: Any
-    also: Tuple[Tuple[Tuple[str, ...], str], ...]  # other spellings and their help
+    spellings: Tuple[Spelling, ...]  # its own first, then the other spellings (e.g. -hbg)
 
     @property
     def positional(self):
@@ -96,12 +105,30 @@ def _declared(each):
 
 def _info(each, declared):
     kwargs = declared.argparse_kwargs
+    shown_default = declared.shown(each.default)
+    help_text = declared.help.replace("%(default)s", shown_default)
+    own = Spelling(declared.flags, value_shown(each.name, declared.flags, kwargs), help_text)
+    others = tuple(Spelling(flags, value_shown(each.name, flags, also_kwargs), text)
+                   for flags, text, also_kwargs in declared.also)
     return OptionInfo(
-        name=each.name, flags=declared.flags, default=each.default,
-        help=declared.help.replace("%(default)s", declared.shown(each.default)),
-        choices=tuple(kwargs["choices"]) if "choices" in kwargs else None,
-        metavar=kwargs.get("metavar"),
-        also=tuple((flags, text) for flags, text, _ in declared.also))
+        name=each.name, flags=declared.flags, default=each.default, shown_default=shown_default,
+        help=help_text, choices=tuple(kwargs["choices"]) if "choices" in kwargs else None,
+        spellings=(own, *others))
+
+
+def value_shown(name, flags, kwargs):
+    """What --help writes after a flag for these argparse kwargs (its metavar, its choices
+    in braces, its name in capitals), or '' when it takes no value."""
+    if kwargs.get("action") in ("store_true", "store_false", "version"):
+        return ""
+    positional = not flags[0].startswith("-")
+    metavar = kwargs.get("metavar")
+    if metavar is None and "choices" in kwargs:
+        metavar = "{" + ",".join(str(choice) for choice in kwargs["choices"]) + "}"
+    elif metavar is None:
+        metavar = name if positional else name.upper()
+    text = " ".join(metavar) if isinstance(metavar, tuple) else metavar
+    return f"[{text} ...]" if kwargs.get("nargs") == "*" else text
 
 
 # The command line -----------------------------------------------------------------
@@ -141,15 +168,31 @@ def add_options(parser, cls):
         declared = _declared(each)
         if declared is None:
             continue
-        info = _info(each, declared)
-        kwargs = dict(declared.argparse_kwargs, help=info.help, default=argparse.SUPPRESS)
-        if info.positional:
+        kwargs = dict(_keeping_our_words(declared.argparse_kwargs),
+                      help=_info(each, declared).help, default=argparse.SUPPRESS)
+        if not declared.flags[0].startswith("-"):
             parser.add_argument(each.name, **kwargs)
         else:
             parser.add_argument(*declared.flags, dest=each.name, **kwargs)
         for flags, text, also_kwargs in declared.also:
             parser.add_argument(*flags, dest=each.name, help=text, default=argparse.SUPPRESS,
-                                **also_kwargs)
+                                **_keeping_our_words(also_kwargs))
+
+
+def _keeping_our_words(kwargs):
+    """argparse kwargs whose `type`, when it is a function of ours, keeps its ValueError's
+    words: argparse would say "invalid parse_hex_color value" instead."""
+    convert = kwargs.get("type")
+    if convert is None or convert in (int, float):  # argparse words those well
+        return kwargs
+
+    def read(text):
+        try:
+            return convert(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return dict(kwargs, type=read)
 
 
 def parse_command_line(cls, parser, argv):

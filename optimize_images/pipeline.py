@@ -3,6 +3,7 @@
 `optimize_file` is a plain function of a path and the settings, so the same
 code runs in a process pool, a thread pool or a serial loop. It never raises
 for a bad file: every outcome is a `Result` with a reason in plain words.
+`optimize_data` does the same work on bytes, without the file system.
 """
 
 import io
@@ -10,7 +11,8 @@ import os
 import stat
 import time
 import warnings
-from typing import Optional
+from dataclasses import dataclass
+from typing import Optional, Tuple
 
 from PIL import Image, UnidentifiedImageError
 
@@ -18,11 +20,8 @@ from . import formats, metrics, modes, reasons, transforms, writer
 from .errors import Fail, Skip
 from .metadata import clean_exif, exif_problem, without_jpeg_exif
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
-from .settings import Settings
+from .settings import BIG_PHOTO_BYTES, Settings
 
-# -cb converts a file (of a format that converts big photos: PNG) only when it is at
-# least this big and looks like a photo.
-BIG_PHOTO_BYTES = 300_000
 ALREADY_OPTIMIZED = "already optimized (it carries our marker; --force redoes it)"
 # What is read of a file before the rest: past the EXIF, ICC and XMP segments of nearly every JPEG.
 HEADER_BYTES = 1 << 18
@@ -31,76 +30,137 @@ EXIF_UNREADABLE = "Pillow cannot read it"
 
 def optimize_file(path: str, settings: Settings, *, root: Optional[str] = None) -> Result:
     """Optimize one file as `settings` say; return its `Result`."""
+    return _outcome(path, lambda facts: _optimize(path, settings, root, facts))[1]
+
+
+def optimize_data(data: bytes, settings: Settings, *, name: str) -> Tuple[bytes, Result]:
+    """(bytes, `Result`) for an image held in memory, `name` standing for its path.
+
+    The checks, the search and the verification a file gets, without the file
+    system: nothing is read or written. Unless the result is optimized, the
+    bytes returned are `data` itself.
+    """
+    encoded, result = _outcome(name, lambda facts: _optimize_data(data, settings, facts))
+    return (encoded if result.status == OPTIMIZED else data), result
+
+
+def raise_pillow_limit(max_pixels):
+    """Let Pillow open images up to our own --max-pixels limit.
+
+    `open_image` enforces --max-pixels itself before decoding; Pillow's global
+    guard would otherwise refuse images above twice its default first. This is
+    the one Pillow global we touch, and only ever to raise it to our limit.
+    """
+    if Image.MAX_IMAGE_PIXELS is not None and max_pixels > Image.MAX_IMAGE_PIXELS:
+        Image.MAX_IMAGE_PIXELS = max_pixels
+
+
+def _outcome(path, work):
+    """(the bytes work(facts) encoded or None, the `Result`): every outcome a Result."""
     started = time.perf_counter()
     facts = {}  # format, mode, sizes: whatever is known when the work ends
+    encoded = None
     try:
         with warnings.catch_warnings():
             # Pillow warns about odd EXIF and such; the result line says what matters.
             warnings.simplefilter("ignore")
-            facts.update(_optimize(path, settings, root, facts))
+            encoded, done = work(facts)
+        facts.update(done)
         status = OPTIMIZED
     except Skip as reason:
-        status, facts["reason"] = SKIPPED, str(reason)
+        status, facts["reason"], facts["problem"] = SKIPPED, str(reason), reason.problem
+        facts["size_after"] = facts.get("size_before")  # the file stays as it is
     except Fail as reason:
         status, facts["reason"], facts["detail"] = FAILED, str(reason), reason.detail
     except Exception as error:  # one bad file must never stop the batch
         failure = reasons.failure(error, facts.get("format"))
         status, facts["reason"], facts["detail"] = FAILED, str(failure), failure.detail
     note = facts.pop("note", "")  # about what was written: nothing was, unless optimized
-    return Result(path=path, status=status, seconds=time.perf_counter() - started,
-                  note=note if status == OPTIMIZED else "", **facts)
+    return encoded, Result(path=path, status=status, seconds=time.perf_counter() - started,
+                           note=note if status == OPTIMIZED else "", **facts)
 
 
 def _optimize(path, settings, root, facts):
-    before, data = _read(path, settings)
-    facts["size_before"] = before.st_size
+    before, data = read_file(path, settings, facts)
     if settings.conversion_target is None and not settings.output_dir and settings.writes_files:
         _refuse_read_only(before)  # before any work: nothing could be written anyway
     try:
-        return _optimize_bytes(path, data, before, settings, root, facts)
+        plan = _plan(data, settings, facts)
+        _refuse_converting_a_link(path, plan.source.format, plan.target_format, settings)
+        encoded, done = _encode(plan, before.st_size, settings, facts)
+        new_extension = formats.extension_for(plan.target_format) if plan.converted else None
+        output_path = _output_path(path, root, new_extension, settings)
+        beside = not (settings.force_delete or settings.output_dir)  # the source stays there
+        done.update(output_path=output_path, source_kept=plan.converted and beside)
+        if settings.writes_files:
+            done["source_deleted"] = _write(path, output_path, encoded, before, plan.converted,
+                                            settings)
     except Skip:
         if settings.output_dir and settings.writes_files:
             _copy_unchanged(path, root, data, before, settings)
         raise
+    return encoded, done
 
 
-def _optimize_bytes(path, data, before, settings, root, facts):
-    source, exif_unreadable = _open(data, settings)
-    facts.update(format=source.format, mode=source.mode,
+def _optimize_data(data, settings, facts):
+    facts["size_before"] = len(data)
+    if not data:
+        raise Fail("empty (0 bytes)")
+    _check_header(data[:HEADER_BYTES], settings)
+    return _encode(_plan(data, settings, facts), len(data), settings, facts)
+
+
+@dataclass
+class _Plan:
+    """What the work on one image is: its opened source and the format to write."""
+    source: Image.Image
+    facts: formats.Facts
+    animated: bool
+    target_format: str
+
+    @property
+    def converted(self):
+        return self.target_format != self.source.format
+
+
+def _plan(data, settings, facts):
+    """Open, check and decode the source and choose the target format; Skip what we leave alone."""
+    source, exif_unreadable = open_image(data, settings)
+    facts.update(format=source.format, mode=source.mode, dimensions=source.size,
                  note=_exif_note(source, exif_unreadable, settings))
     source_facts = _check_supported(source, data, settings)
-    animated = getattr(source, "n_frames", 1) > 1
     marked = not settings.force and formats.is_marked(source)
     if marked and settings.conversion_target in (None, source.format):
         raise Skip(ALREADY_OPTIMIZED)
     _decode(source)
-
-    target_format = _target_format(source, before.st_size, settings)
-    _refuse_converting_a_link(path, source.format, target_format, settings)
+    target_format = _target_format(source, len(data), settings)
     if marked and target_format == source.format:
         raise Skip(ALREADY_OPTIMIZED)
+    return _Plan(source, source_facts, getattr(source, "n_frames", 1) > 1, target_format)
+
+
+def _encode(plan, size, settings, facts):
+    """(the encoded bytes, the facts of the result): transformed, encoded, verified, and
+    smaller than `size` (else Skip)."""
+    source, target_format = plan.source, plan.target_format
     handler = formats.handler_for(target_format)
-    if animated:  # every frame as it is: no transforms (_check_supported made sure)
+    if plan.animated:  # every frame as it is: no transforms (_check_supported made sure)
         image = source
     else:
         image = handler.prepare(_transform(source, settings), settings)
-    job = _job(source, source_facts, before.st_size, target_format, settings)
-    encoded = handler.encode_animation(image, job) if animated else handler.encode(image, job)
-    formats.decode_check(encoded.data, image.size)
+    job = _job(source, plan.facts, size, target_format, settings)
+    encoded = handler.encode_animation(image, job) if plan.animated else handler.encode(image, job)
+    mode_after = formats.decode_check(encoded.data, image.size)
 
-    converted = target_format != source.format
-    label = f"{source.format}->{target_format}" if converted else source.format
+    label = f"{source.format}->{target_format}" if plan.converted else source.format
     facts.update(format=label, quality=encoded.quality, metric=encoded.metric,
                  metric_value=encoded.metric_value)
     lossy = encoded.quality is not None
     if lossy and (settings.show_ssim or settings.ssim_min is not None):
         facts["ssim"] = _check_full_ssim(image, encoded.data, settings)
-    _check_savings(before.st_size, len(encoded.data), settings)
-    output_path = _output_path(path, root, formats.extension_for(target_format) if converted
-                               else None, settings)
-    if settings.writes_files:
-        _write(path, output_path, encoded.data, before, converted, settings)
-    return {"size_after": len(encoded.data), "output_path": output_path}
+    _check_savings(size, len(encoded.data), settings)
+    return encoded.data, {"size_after": len(encoded.data), "dimensions_after": image.size,
+                          "mode_after": mode_after, "converted": plan.converted}
 
 
 def _check_full_ssim(image, data, settings):
@@ -119,12 +179,13 @@ def _copy_unchanged(path, root, data, before, settings):
     writer.replace_file(output_path, data, like=before, keep_times=not settings.update_mtime)
 
 
-def _read(path, settings):
+def read_file(path, settings, facts):
     """The file's status and bytes, once its header showed an image we may decode.
 
     Never opens what is not a regular file (a FIFO would block), and reads
     only the first HEADER_BYTES of what is no image or too large: a 1 GB
-    file of zeros named .jpg costs nothing.
+    file of zeros named .jpg costs nothing. `facts` gets its size_before as
+    soon as it is known, so that a file refused from its header still counts.
     """
     if not os.path.lexists(path):
         raise Fail("no such file or folder")
@@ -136,6 +197,7 @@ def _read(path, settings):
         before = os.fstat(handle.fileno())
         if not stat.S_ISREG(before.st_mode):  # replaced by something else meanwhile
             raise Fail("not a regular file")
+        facts["size_before"] = before.st_size
         if before.st_size == 0:
             raise Fail("empty file (0 bytes)")
         head = handle.read(HEADER_BYTES)
@@ -165,7 +227,7 @@ def _check_header(head, settings):
     _check_dimensions(size, settings)
 
 
-def _open(data, settings):
+def open_image(data, settings):
     """(image, whether its EXIF was unreadable): opened, not decoded, within our pixel limit."""
     try:
         image, exif_unreadable = _open_any(data)
@@ -205,7 +267,7 @@ def _open_any(data):
         if not (isinstance(error, UnidentifiedImageError) and plugin):
             raise
     if not plugin.register_opener():
-        raise Skip(plugin.OPENER_MISSING)
+        raise Skip(plugin.OPENER_MISSING, problem=True)
     return Image.open(io.BytesIO(data)), False
 
 
@@ -246,7 +308,7 @@ def _check_supported(image, data, settings):
                    "(use -ca or -cf FORMAT)")
     target = settings.conversion_target
     if target and target != name and not formats.can_write(target):
-        raise Skip(f"this Pillow cannot write {target}")
+        raise Skip(f"this Pillow cannot write {target}", problem=True)
     facts = formats.inspect(image, data)
     if facts.refusal:
         raise Skip(facts.refusal)
@@ -346,23 +408,27 @@ def _output_path(path, root, new_extension, settings):
 
 
 def _write(path, output_path, data, before, converted, settings):
+    """Write the result; True when -fd then deleted the converted source."""
     keep_times = not settings.update_mtime
     if settings.output_dir:
         os.makedirs(os.path.dirname(output_path) or ".", exist_ok=True)
         writer.replace_file(output_path, data, like=before, keep_times=keep_times)
-        return
+        return False
     _check_unchanged(path, before)
     if not converted:
         _refuse_read_only(before)
         # A symbolic link named on the command line: its target is replaced, the link kept.
         writer.replace_file(os.path.realpath(path), data, like=before, keep_times=keep_times)
-        return
+        return False
     try:
         writer.create_file(output_path, data, like=before, keep_times=keep_times)
     except FileExistsError:
-        raise Skip(f"{os.path.basename(output_path)} already exists: not overwritten") from None
+        raise Skip(f"{os.path.basename(output_path)} already exists: not overwritten",
+                   problem=True) from None
     if settings.force_delete:
         _delete_source_after_check(path, output_path)
+        return True
+    return False
 
 
 def _refuse_read_only(before):

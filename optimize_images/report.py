@@ -28,46 +28,97 @@ def describe(result):
     kind = "/".join(part for part in (result.format, result.mode) if part)
     if result.status == SKIPPED:
         return "  ".join(part for part in (result.path, kind, f"skipped: {result.reason}") if part)
-    parts = [result.path, kind,
-             f"{human_size(result.size_before)} -> {human_size(result.size_after)}",
-             f"-{result.saved_percent:.1f}%"]
+    return "  ".join((result.path, kind, what_happened(result)))
+
+
+def what_happened(result):
+    """What an optimized file's line says after its path and kind: sizes, the change,
+    the quality and scores, new dimensions and mode, the new path, a deleted source."""
+    parts = [f"{human_size(result.size_before)} -> {human_size(result.size_after)}",
+             f"{result.change_percent:+.1f}%"]
     if result.quality is not None:
         parts.append(f"q{result.quality}")
     if result.metric is not None and result.metric_value is not None:
-        parts.append(f"{result.metric}={result.metric_value:.4f}")
+        parts.append(f"sample {result.metric}={result.metric_value:.4f}")
     if result.ssim is not None:
-        parts.append(f"full-ssim={result.ssim:.4f}")
+        parts.append(f"full ssim={result.ssim:.4f}")
+    parts += _changes(result)
     if result.output_path and result.output_path != result.path:
         parts.append(f"=> {result.output_path}")
+    if result.source_deleted:
+        parts.append("(source deleted)")
     if result.note:
         parts.append(f"({result.note})")
     return "  ".join(parts)
 
 
+def _changes(result):
+    """'resized 3264x2448 -> 667x500', 'mode RGBA -> RGB': what the pixels went through."""
+    changes = []
+    before, after = result.dimensions, result.dimensions_after
+    if before and after and tuple(before) != tuple(after):
+        verb = "turned upright" if tuple(after) == tuple(before)[::-1] else "resized"
+        changes.append(f"{verb} {before[0]}x{before[1]} -> {after[0]}x{after[1]}")
+    if result.mode_after and result.mode_after != result.mode:
+        changes.append(f"mode {result.mode} -> {result.mode_after}")
+    return changes
+
+
 def describe_summary(summary, *, dry_run=False):
     rate = summary.seen / summary.seconds if summary.seconds > 0 else 0.0
-    verb = "would save" if dry_run else "saved"
     lines = [
-        f"{summary.seen} files: {summary.optimized} optimized, {summary.skipped} skipped, "
-        f"{summary.failed} failed" + (" (interrupted)" if summary.interrupted else ""),
+        f"{_count(summary.seen, 'file')}: {summary.optimized} optimized, "
+        f"{summary.skipped} skipped, {summary.failed} failed"
+        + (" (interrupted)" if summary.interrupted else ""),
         f"{human_size(summary.bytes_before)} -> {human_size(summary.bytes_after)}, "
-        f"{verb} {human_size(summary.saved)} ({summary.saved_percent:.1f}%)",
-        f"{summary.seconds:.1f} s, {rate:.1f} files/s" + ("  [dry run: nothing written]"
-                                                         if dry_run else ""),
+        + _savings(summary, dry_run),
     ]
+    if summary.converted:
+        lines.append(_conversions(summary, dry_run))
+    lines.append(f"{summary.seconds:.1f} s, {rate:.1f} files/s"
+                 + ("  [dry run: nothing written]" if dry_run else ""))
     return "\n".join(lines)
+
+
+def _savings(summary, dry_run):
+    """'saved 1.2 MB (35.0%)', or 'grew by 215.0 kB (10.7%)' when conversions added files."""
+    if summary.saved < 0:
+        verb = "would grow by" if dry_run else "grew by"
+        return f"{verb} {human_size(-summary.saved)} ({-summary.saved_percent:.1f}%)"
+    verb = "would save" if dry_run else "saved"
+    return f"{verb} {human_size(summary.saved)} ({summary.saved_percent:.1f}%)"
+
+
+def _conversions(summary, dry_run):
+    """What conversions wrote, apart: their new files are on disk beside what was freed."""
+    line = (f"{_count(summary.converted, 'conversion')} "
+            f"{'would write' if dry_run else 'wrote'} {human_size(summary.bytes_converted)} "
+            "of new files")
+    if summary.sources_kept:
+        line += (f"; {_count(summary.sources_kept, 'source')} kept beside "
+                 f"{'it' if summary.converted == 1 else 'them'} (-fd deletes sources)")
+    if summary.sources_deleted:
+        line += f"; {_count(summary.sources_deleted, 'source')} deleted (-fd)"
+    return line
+
+
+def _count(number, noun):
+    """'1 file', '2 files'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 class Reporter:
     """Prints what a run does, as the output settings ask.
 
-    Per-file lines go to `stdout`; a progress bar is drawn (on `stdout`) only
-    when it is a terminal. Failures are printed in every mode.
+    Results go to `stdout`; failures, and skips that are problems, to
+    `stderr`, in every mode but --quiet's silence about the rest. A progress
+    bar is drawn (on `stdout`) only when it is a terminal.
     """
 
-    def __init__(self, settings, stdout, *, total=0, is_terminal=None):
+    def __init__(self, settings, stdout, stderr, *, total=0, is_terminal=None):
         self.settings = settings
         self.stdout = stdout
+        self.stderr = stderr
         self.total = total
         self.done = 0
         self.saved = 0
@@ -76,11 +127,21 @@ class Reporter:
         self.show_bar = is_terminal and not (settings.quiet or settings.only_summary)
         self.show_lines = not (settings.quiet or settings.only_summary or settings.only_progress)
 
+    def watching(self):
+        """Watch mode's one line at its start: what it watches, and how it ends."""
+        if not self.settings.quiet:
+            self._print(f"watching {', '.join(self.settings.paths)} for new or changed images "
+                        f"(a look every {self.settings.watch_interval:g} s); "
+                        "Ctrl-C stops and prints the summary", self.stderr)
+
     def file_done(self, result):
         self.done += 1
         self.saved += result.saved
-        if self.show_lines or result.status == FAILED:
-            self._print(describe(result))
+        trouble = result.status == FAILED or result.problem
+        if trouble:
+            self._print(describe(result), self.stderr)
+        elif self.show_lines:
+            self._print(describe(result), self.stdout)
         elif self.show_bar:
             self._draw_bar()
 
@@ -89,15 +150,15 @@ class Reporter:
             self._clear_bar()
             self.show_bar = False  # the summary replaces the bar
         if not self.settings.quiet:
-            self._print(describe_summary(summary, dry_run=self.settings.dry_run))
+            self._print(describe_summary(summary, dry_run=self.settings.dry_run), self.stdout)
 
-    def _print(self, line):
+    def _print(self, line, stream):
         if self.show_bar:
             self._clear_bar()
-        self.stdout.write(line + "\n")
+        stream.write(line + "\n")
+        stream.flush()
         if self.show_bar:
             self._draw_bar()
-        self.stdout.flush()
 
     def _draw_bar(self):
         filled = _BAR_WIDTH * self.done // self.total if self.total else _BAR_WIDTH
@@ -107,6 +168,7 @@ class Reporter:
 
     def _clear_bar(self):
         self.stdout.write("\r\x1b[2K")
+        self.stdout.flush()
 
 
 def _is_terminal(stream):
@@ -132,6 +194,10 @@ def json_report(outcome):
             "bytes_after": summary.bytes_after,
             "bytes_saved": summary.saved,
             "saved_percent": round(summary.saved_percent, 3),
+            "converted": summary.converted,
+            "bytes_converted": summary.bytes_converted,
+            "sources_kept": summary.sources_kept,
+            "sources_deleted": summary.sources_deleted,
             "seconds": round(summary.seconds, 3),
             "interrupted": summary.interrupted,
             "exit_status": summary.exit_status,

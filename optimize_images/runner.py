@@ -12,11 +12,9 @@ import os
 import signal
 from functools import partial
 
-from PIL import Image
-
 from . import parent_watch
 from .errors import OptimizeImagesError
-from .pipeline import optimize_file
+from .pipeline import optimize_file, raise_pillow_limit
 from .results import FAILED, Result
 
 PROCESS, THREAD, SERIAL, DASK = "process", "thread", "serial", "dask"
@@ -99,7 +97,7 @@ def _results(kind, candidates, settings, remote):
         return
     work = partial(_work, settings=settings)
     if kind == SERIAL:
-        _raise_pixel_limit(settings.max_pixels)
+        raise_pillow_limit(settings.max_pixels)
         yield from map(work, candidates)
         return
     executor = _make_executor(kind, worker_count(settings.jobs), settings)
@@ -225,7 +223,7 @@ class _Handout:
 
 def _remote_work(candidate, settings):
     """One file's work on a cluster's worker, where Pillow's own pixel limit must not stop it first."""
-    _raise_pixel_limit(settings.max_pixels)
+    raise_pillow_limit(settings.max_pixels)
     return _work(candidate, settings)
 
 
@@ -255,7 +253,7 @@ def _make_executor(kind, workers, settings):
             return concurrent.futures.ProcessPoolExecutor(
                 workers, initializer=_init_process_worker,
                 initargs=(settings.max_pixels, os.getpid()))
-        _raise_pixel_limit(settings.max_pixels)
+        raise_pillow_limit(settings.max_pixels)
         return concurrent.futures.ThreadPoolExecutor(workers)
     except (ImportError, NotImplementedError, OSError, RuntimeError) as error:
         raise _Unavailable(kind) from error
@@ -267,15 +265,4 @@ def _init_process_worker(max_pixels, run_pid):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.name == "posix":  # elsewhere os.kill(pid, 0) is no liveness test
         parent_watch.exit_when_orphaned(run_pid)
-    _raise_pixel_limit(max_pixels)
-
-
-def _raise_pixel_limit(max_pixels):
-    """Let Pillow open images up to our own --max-pixels limit.
-
-    The pipeline enforces --max-pixels itself before decoding; Pillow's global
-    guard would otherwise refuse images above twice its default first. This is
-    the one Pillow global we touch, and only ever to raise it to our limit.
-    """
-    if Image.MAX_IMAGE_PIXELS is not None and max_pixels > Image.MAX_IMAGE_PIXELS:
-        Image.MAX_IMAGE_PIXELS = max_pixels
+    raise_pillow_limit(max_pixels)

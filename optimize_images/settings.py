@@ -19,8 +19,12 @@ PRESETS = ("low", "medium", "high", "veryhigh")
 CONVERT_TARGETS = ("jpeg", "png", "webp", "avif")
 # Pillow's own default decompression-bomb limit (Image.MAX_IMAGE_PIXELS).
 DEFAULT_MAX_PIXELS = 89_478_485
+OUTPUT_MODES = ("quiet", "only_summary", "only_progress")
 # Used when a lossy quality is needed without a search (-fm).
 DEFAULT_LOSSY_QUALITY = 80
+# -cb converts a file (of a format that converts big photos: PNG) only when it is at
+# least this big and looks like a photo.
+BIG_PHOTO_BYTES = 300_000
 
 
 def parse_hex_color(text):
@@ -28,12 +32,14 @@ def parse_hex_color(text):
     digits = text.strip().lstrip("#")
     if len(digits) == 3:
         digits = "".join(c * 2 for c in digits)
+    wrong = ValueError(f"expects a colour as 3 or 6 hexadecimal digits, like ff0000 or '#f00'; "
+                       f"got {text!r}")
     if len(digits) != 6:
-        raise ValueError(f"expected 3 or 6 hexadecimal digits, got {text!r}")
+        raise wrong
     try:
         return tuple(int(digits[i:i + 2], 16) for i in (0, 2, 4))
     except ValueError:
-        raise ValueError(f"expected 3 or 6 hexadecimal digits, got {text!r}") from None
+        raise wrong from None
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,13 @@ class Settings:
 
     # General image settings
     max_width: int = option(
-        0, "-mw", "--max-width", help="downsize wider images to this width (keeps aspect ratio)",
-        type=int, metavar="PX")
+        0, "-mw", "--max-width",
+        help="downsize wider images to this width, keeping the aspect ratio "
+             "(default: %(default)s, no limit)", type=int, metavar="PX")
     max_height: int = option(
-        0, "-mh", "--max-height", help="downsize taller images to this height (keeps aspect ratio)",
-        type=int, metavar="PX")
+        0, "-mh", "--max-height",
+        help="downsize taller images to this height, keeping the aspect ratio "
+             "(default: %(default)s, no limit)", type=int, metavar="PX")
     grayscale: bool = option(
         False, "-g", "--grayscale", help="convert to grayscale", action="store_true")
     no_comparison: bool = option(
@@ -99,22 +107,23 @@ class Settings:
         type=int, metavar="Q")
     metric: str = option(
         "ssim", "--metric",
-        help="what the quality search measures: 'ssim' (default), 'ms-ssim', or 'sad' "
-             "(the classic mean-absolute-difference ratio of optimize-images 2.x)",
+        help="what the quality search measures: 'ssim', 'ms-ssim', or 'sad' (the classic "
+             "mean-absolute-difference ratio of optimize-images 2.x) (default: %(default)s)",
         choices=METRICS)
     preset: str = option(
         "medium", "--preset",
-        help="how close to the original results must stay; sets --target for the "
-             "metric (default: %(default)s; see the README for the values)",
+        help="how close to the original results must stay: sets --target for the "
+             "metric, as the README's table says (default: %(default)s)",
         choices=PRESETS)
     target: Optional[float] = option(
         None, "--target",
-        help="the metric value results must reach, e.g. 0.97 for SSIM (overrides --preset)",
+        help="the metric value results must reach, e.g. 0.97 for SSIM "
+             "(default: the --preset's)",
         type=float, metavar="VALUE")
     sample: str = option(
         "tiles", "--sample",
-        help="what the search encodes: 'tiles' (a mosaic of full-resolution tiles, "
-             "default) or 'thumbnail' (the classic 400x400 resize)",
+        help="what the search encodes: 'tiles' (a mosaic of full-resolution tiles) or "
+             "'thumbnail' (the classic 400x400 resize) (default: %(default)s)",
         choices=SAMPLERS)
     min_quality: Optional[int] = option(
         None, "--min-quality",
@@ -127,8 +136,8 @@ class Settings:
     jpeg_tables: str = option(
         "auto", "-jt", "--jpeg-tables",
         help="JPEG quantization tables: 'standard' (libjpeg's), 'mozjpeg' or 'mozjpeg3' "
-             "(mozjpeg's default table 3), or 'auto' (default): mozjpeg's, which "
-             "butteraugli judged better at the same SSIM",
+             "(mozjpeg's default table 3, 2.2.0's name), or 'auto': mozjpeg's, which "
+             "butteraugli judged better at the same SSIM (default: %(default)s)",
         choices=JPEG_TABLES)
 
     # PNG and transparency
@@ -153,18 +162,21 @@ class Settings:
     # Conversion
     convert_big: bool = option(
         False, "-cb", "--convert-big",
-        help="convert big photographic PNGs (default target: JPEG)", action="store_true")
+        help=f"convert big photographic PNGs (at least {BIG_PHOTO_BYTES // 1000} kB, opaque, "
+             "many colours) to JPEG, or to -cf's format", action="store_true")
     convert_all: bool = option(
         False, "-ca", "--convert-all",
-        help="convert every image not already in the target format (default target: JPEG)",
+        help="convert every image not already in the target format (JPEG, or -cf's)",
         action="store_true")
     convert_to: Optional[str] = option(
         None, "-cf", "--convert-to",
-        help="target format for -ca/-cb; given alone, it implies -ca",
+        help="target format for -ca/-cb (avif where this Pillow writes it); given alone, "
+             "it implies -ca",
         choices=CONVERT_TARGETS)
     force_delete: bool = option(
         False, "-fd", "--force-delete",
-        help="delete a converted source once its new file was written and verified",
+        help="delete a converted source once its new file was written, re-opened and "
+             "decoded (never a file that was not converted)",
         action="store_true")
 
     # WebP
@@ -174,7 +186,9 @@ class Settings:
              f"{DEFAULT_LOSSY_QUALITY} with -fm)",
         type=int, metavar="Q")
     webp_lossless: bool = option(
-        False, "-wl", "--webp-lossless", help="encode WebP losslessly", action="store_true")
+        False, "-wl", "--webp-lossless",
+        help="encode WebP losslessly (a lossless WebP source stays lossless anyway)",
+        action="store_true")
     webp_method: int = option(
         6, "-wm", "--webp-method",
         help="WebP effort 0 (fast) - 6 (smallest) (default: %(default)s)",
@@ -218,7 +232,8 @@ class Settings:
         False, "--dry-run", help="do all the work in memory, write nothing",
         action="store_true")
     jobs: int = option(
-        0, "-jobs", "--jobs", help="worker count; 0 = one per core, 1 = serial",
+        0, "-jobs", "--jobs",
+        help="worker count; 0 = one per core, 1 = serial (default: %(default)s)",
         type=int, metavar="N")
     dask: Optional[str] = option(
         None, "--dask",
@@ -228,13 +243,15 @@ class Settings:
              'the same path (pip install "optimize-images[dask]"; see docs/scale-out.md)',
         metavar="ADDRESS")
     quiet: bool = option(
-        False, "--quiet", help="print only failures", action="store_true")
+        False, "--quiet",
+        help="print nothing but failures and skips that are problems (on stderr)",
+        action="store_true")
     only_summary: bool = option(
-        False, "--only-summary", help="print failures and the summary only",
+        False, "--only-summary", help="print failures, problems and the summary only",
         action="store_true")
     only_progress: bool = option(
         False, "--only-progress",
-        help="print a progress bar, failures and the summary, no per-file lines",
+        help="print a progress bar, failures, problems and the summary, no per-file lines",
         action="store_true")
 
     def __post_init__(self):
@@ -273,6 +290,7 @@ class Settings:
             self._check_choice("convert_to", CONVERT_TARGETS)
         if len(self.background) != 3 or not all(0 <= c <= 255 for c in self.background):
             raise OptionError(flag_of("background"), "expects three values from 0 to 255")
+        self._check_one_output_mode()
 
     def _check_dask(self):
         if self.watch:
@@ -287,6 +305,14 @@ class Settings:
         if value < low or (high is not None and value > high):
             bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
             raise OptionError(flag_of(name), f"expects a value {bound}, got {value}")
+
+    def _check_one_output_mode(self):
+        """--quiet, --only-summary and --only-progress each say what to print: one at most."""
+        chosen = [name for name in OUTPUT_MODES if getattr(self, name)]
+        if len(chosen) > 1:
+            raise OptionError(flag_of(chosen[0]),
+                              f"cannot be combined with {flag_of(chosen[1])}: choose one of "
+                              f"{', '.join(flag_of(name) for name in OUTPUT_MODES)}")
 
     def _check_choice(self, name, choices):
         if getattr(self, name) not in choices:
@@ -308,6 +334,13 @@ class Settings:
     @property
     def writes_files(self):
         return not self.dry_run
+
+
+# The options about files, folders, workers and printing: meaningless for an image in
+# memory (api.optimize_bytes refuses them).
+FILE_OPTIONS = ("paths", "no_recursion", "exclude", "output_dir", "dry_run", "force_delete",
+                "update_mtime", "watch", "watch_interval", "report", "jobs", "quiet",
+                "only_summary", "only_progress")
 
 
 def flag_of(name):

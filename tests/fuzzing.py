@@ -264,23 +264,27 @@ def run_problems(folder, originals, stdout, stderr, status, *, keep_exif=False):
     `originals` maps each file name to its bytes before the run. A file must be
     byte-identical or a sound image of the size its original decodes to (turned
     upright unless EXIF was kept); nothing may appear or disappear; every file
-    gets one line, its reason in plain words; no traceback, no other output on
-    standard error, exit status 0 or 1.
+    gets one line, its reason in plain words (a failure's on standard error,
+    and nothing else there); no traceback; exit status 0 or 1.
     """
     problems = []
     if status not in (0, 1):
         problems.append(f"exit status {status}")
-    if stderr.strip():
-        problems.append(f"standard error: {stderr.strip()[:500]}")
-    if "Traceback" in stdout:
-        problems.append("a traceback on standard output")
+    others = [line for line in stderr.splitlines() if "  FAILED: " not in line
+              and "  skipped: " not in line]
+    if others:
+        problems.append(f"standard error: {chr(10).join(others)[:500]}")
+    if "  FAILED: " in stdout:
+        problems.append("a failure on standard output")
+    if "Traceback" in stdout + stderr:
+        problems.append("a traceback")
     names = sorted(p.name for p in folder.iterdir())
     if names != sorted(originals):
         extra = sorted(set(names) - set(originals))
         missing = sorted(set(originals) - set(names))
         problems.append(f"files appeared {extra} or disappeared {missing}")
     lines = {}
-    for line in stdout.splitlines():
+    for line in stdout.splitlines() + stderr.splitlines():
         name = line.split("  ")[0].rsplit("/", 1)[-1]
         if name in originals:
             lines.setdefault(name, []).append(line)

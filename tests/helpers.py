@@ -3,9 +3,10 @@
 import io
 import random
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
 from optimize_images.cli import main
+from optimize_images.compat import Resampling
 
 
 def photo(size=(320, 240), seed=1):
@@ -25,6 +26,20 @@ def photo(size=(320, 240), seed=1):
         color = tuple(rng.randrange(256) for _ in range(3))
         draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=color)
     return Image.blend(base.filter(ImageFilter.GaussianBlur(0.8)), noise, 0.35)
+
+
+def drawing(seed, shift=0, size=(64, 48)):
+    """Shapes and lines drawn at 4× and reduced: edges with real anti-aliasing."""
+    rng = random.Random(seed)
+    big = Image.new("RGB", (size[0] * 4, size[1] * 4), "white")
+    draw = ImageDraw.Draw(big)
+    for _ in range(8):
+        x, y = rng.randrange(big.width), rng.randrange(big.height)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        draw.ellipse((x + shift, y, x + shift + rng.randrange(20, 120), y + rng.randrange(20, 90)),
+                     fill=colour)
+        draw.line((x, y + shift, x + 100, y + 60 + shift), fill=(0, 0, 0), width=6)
+    return big.resize(size, Resampling.BOX)
 
 
 def encode(image, format_name, **params):
@@ -73,3 +88,66 @@ def opened(path):
     with Image.open(path) as image:
         image.load()
         return image
+
+
+# Reading figures ---------------------------------------------------------------------
+
+PAPER = 250  # a grey level at or above this is paper; darker is ink (text, ticks, drawing)
+
+
+def ink_bands(image):
+    """(top, bottom) of each run of rows that hold ink, in order."""
+    grey = image.convert("L")
+    bands, top = [], None
+    for y in range(grey.height):
+        inked = grey.crop((0, y, grey.width, y + 1)).getextrema()[0] < PAPER
+        if inked and top is None:
+            top = y
+        elif not inked and top is not None:
+            bands.append((top, y))
+            top = None
+    if top is not None:
+        bands.append((top, grey.height))
+    return bands
+
+
+def ink_crop(image):
+    """The image cropped to its ink, in grey."""
+    grey = image.convert("L")
+    box = grey.point(lambda value: 255 if value < PAPER else 0).getbbox()
+    return grey.crop(box) if box else None
+
+
+def drawn_text(text, text_font, fill=(32, 32, 32)):
+    """`text` drawn alone on white, cropped to its ink: how a figure's line of it looks."""
+    width, height = text_font.getbbox(text)[2] + 20, text_font.getbbox(text)[3] + 20
+    canvas = Image.new("RGB", (width, height), "white")
+    ImageDraw.Draw(canvas).text((10, 10), text, fill=fill, font=text_font)
+    return ink_crop(canvas)
+
+
+def shows_line(image, text, text_font):
+    """Whether one of the image's lines of ink is exactly `text` drawn in that font."""
+    expected = drawn_text(text, text_font).tobytes()
+    for top, bottom in ink_bands(image):
+        found = ink_crop(image.crop((0, top, image.width, bottom)))
+        if found is not None and found.tobytes() == expected:
+            return True
+    return False
+
+
+def colour_mask(image, colour):
+    """An "L" mask, 255 where an RGB image has exactly this colour."""
+    mask = Image.new("L", image.size, 255)
+    for band, wanted in zip(image.convert("RGB").split(), colour):
+        mask = ImageChops.multiply(mask, band.point(
+            lambda value, wanted=wanted: 255 if value == wanted else 0))
+    return mask
+
+
+def median_tile_spread(luma, size):
+    """The median standard deviation of the image's size × size tiles."""
+    spreads = sorted(ImageStat.Stat(luma.crop((x, y, x + size, y + size))).stddev[0]
+                     for y in range(0, luma.height - size + 1, size)
+                     for x in range(0, luma.width - size + 1, size))
+    return spreads[len(spreads) // 2]

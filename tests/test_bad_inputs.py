@@ -146,13 +146,15 @@ def broken_here(name):
 # --- Reading a run's output --------------------------------------------------------------
 
 def lines_naming(run, path):
-    """The output lines about `path` (each line starts with the path, then two spaces)."""
-    return [line for line in run.out.splitlines() if line.split("  ")[0] == str(path)]
+    """The lines about `path`, on stdout (results) or stderr (failures): each line starts
+    with the path, then two spaces."""
+    return [line for line in run.out.splitlines() + run.err.splitlines()
+            if line.split("  ")[0] == str(path)]
 
 
 def one_line(run, path):
     lines = lines_naming(run, path)
-    assert len(lines) == 1, f"{path}: expected one line, got {lines}\n{run.out}"
+    assert len(lines) == 1, f"{path}: expected one line, got {lines}\n{run.out}{run.err}"
     return lines[0]
 
 
@@ -174,8 +176,10 @@ def assert_optimized(run, path, before):
 
 
 def assert_clean(run):
+    """No traceback, and nothing on stderr but the lines of files that failed."""
     assert "Traceback" not in run.out + run.err
-    assert run.err == ""
+    assert all("  FAILED: " in line for line in run.err.splitlines()), run.err
+    assert "  FAILED: " not in run.out
 
 
 # --- Broken files ------------------------------------------------------------------------
@@ -217,8 +221,10 @@ def test_all_broken_files_together_in_a_process_pool(tmp_path):
         assert one_line(run, path).startswith(f"{path}  FAILED: ")
         assert path.read_bytes() == data
     assert_optimized(run, good, good_before)
-    listed = [line.split("  ")[0] for line in run.out.splitlines() if "  " in line]
-    assert listed == sorted(listed) and len(listed) == len(originals) + 1
+    for stream in (run.out, run.err):  # each in the order the files were found
+        listed = [line.split("  ")[0] for line in stream.splitlines() if "  " in line]
+        assert listed == sorted(listed)
+    assert len(run.err.splitlines()) == len(originals)
     assert f"{len(originals) + 1} files: 1 optimized, 0 skipped, {len(originals)} failed" in run.out
     assert_clean(run)
     assert not leftovers(tmp_path)
@@ -234,8 +240,8 @@ def test_a_broken_file_named_on_the_command_line_fails_with_one_line(tmp_path, n
     original = bad.read_bytes()
     run = run_cli("-jobs", "1", bad)
     assert run.code == 1
-    assert one_line(run, bad).startswith(f"{bad}  FAILED: ")
-    assert len(run.out.splitlines()) == 4  # that line and the three summary lines
+    assert run.err == one_line(run, bad) + "\n" and run.err.startswith(f"{bad}  FAILED: ")
+    assert len(run.out.splitlines()) == 3  # the summary
     assert bad.read_bytes() == original
     assert_clean(run)
 
@@ -406,14 +412,14 @@ def test_a_file_that_vanishes_fails_without_leftovers(tmp_path, monkeypatch, whe
     path = write(tmp_path / "a.jpg", photo(SMALL), quality=95)
     good, good_before = good_photo(tmp_path)
     if when == "before reading":
-        real_read = pipeline._read
+        real_read = pipeline.read_file
 
         def vanish_then_read(file, *rest):
             if file == str(path):
                 path.unlink()
             return real_read(file, *rest)
 
-        monkeypatch.setattr(pipeline, "_read", vanish_then_read)
+        monkeypatch.setattr(pipeline, "read_file", vanish_then_read)
     else:
         real_decode = pipeline._decode
 

@@ -4,7 +4,10 @@ import json
 
 import pytest
 
-from helpers import photo, run_main, write
+from PIL import Image
+
+from helpers import colour_mask, opened, photo, run_main, shows_line, write
+from optimize_images import grid
 from optimize_images.compare import command, run as compare_run
 
 
@@ -69,6 +72,21 @@ def test_compare_reports_variants_it_could_not_make(tmp_path, monkeypatch):
     result = compare(source, "-o", tmp_path / "out", "--target", "ssim=0.95", *FAST)
     assert result.code == 1
     assert "WEBP  ssim 0.95  not made: this Pillow cannot write WEBP" in result.out
+
+
+def test_a_target_out_of_reach_is_flagged_in_the_output_and_on_the_figures(tmp_path):
+    """A smooth image is above SSIM 0.5 even at JPEG quality 1: not drawn as if matched."""
+    smooth = Image.linear_gradient("L").resize((128, 96)).convert("RGB")
+    source = write(tmp_path / "smooth.png", smooth)
+    result = compare(source, "-o", tmp_path / "out", "--target", "ssim=0.5", "--formats", "jpeg",
+                     "--crop-size", "64", "--figure-format", "png")
+    assert result.code == 0, result.err
+    reason = "target out of reach: q1 is the lowest quality"
+    assert "JPEG  ssim 0.5   q1 " in result.out and result.out.count(reason) == 1
+    for name in ("comparison_0.5.png", "distortion_map_comparison_0.5.png"):
+        figure = opened(tmp_path / "out" / "ssim" / name)
+        assert colour_mask(figure, grid.FLAG).getbbox() is not None, name  # a framed tile
+        assert shows_line(figure, reason, grid.font()), name
 
 
 def test_compare_of_an_empty_folder_fails(tmp_path):

@@ -1,7 +1,7 @@
 """The compare command's matching: the quality that hits a target, on a sample and on the whole image."""
 
 import pytest
-from PIL import ImageFilter
+from PIL import Image, ImageFilter
 
 from helpers import photo
 from optimize_images import metrics
@@ -58,3 +58,27 @@ def test_a_whole_image_that_misses_is_corrected():
     variant, _ = matcher.variant(1.0)
     assert abs(first_guess - 1.0) > 0.05
     assert abs(variant.measurement.bpp - 1.0) < abs(first_guess - 1.0)
+
+
+@pytest.mark.parametrize("metric, target, measured, reason", [
+    ("ssim", 0.9, matching.Measurement(1, 0.065, 0.914),
+     "target out of reach: q1 is the lowest quality"),
+    ("bpp", 1.5, matching.Measurement(100, 1.335, 0.995),
+     "target out of reach: q100 is the highest quality"),
+    ("ssim", 0.95, matching.Measurement(50, 0.8, 0.965), "target missed by 0.015"),
+    ("bpp", 1.5, matching.Measurement(99, 1.217, 0.999), "target missed by 19%"),
+    ("ssim", 0.9, matching.Measurement(1, 0.065, 0.904), None),  # within tolerance
+    ("bpp", 0.5, matching.Measurement(100, 0.51, 0.99), None),
+])
+def test_a_target_not_met_says_why(metric, target, measured, reason):
+    assert matching.off_target(metric, target, measured) == reason
+
+
+def test_a_target_below_the_lowest_quality_is_out_of_reach():
+    """A smooth image is above SSIM 0.5 even at quality 1: the variant says so."""
+    image = Image.linear_gradient("L").resize((192, 144)).convert("RGB")
+    matcher = matching.Matcher(image, image.convert("L"), matching.sample_measure(image, "jpeg"),
+                               "jpeg", "ssim")
+    variant, _ = matcher.variant(0.5)
+    assert variant.measurement.quality == 1 and variant.measurement.ssim > 0.5 + 0.005
+    assert variant.off_target == "target out of reach: q1 is the lowest quality"

@@ -1,9 +1,9 @@
 """The compare run: figures written, named and placed as the issue asked."""
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageStat
 
-from helpers import photo, write
+from helpers import median_tile_spread, opened, photo, write
 from optimize_images.compare import matching, run
 from optimize_images.compare.options import CompareOptions
 
@@ -75,3 +75,13 @@ def test_compare_a_corpus_photo(corpus_dir, tmp_path):
     (variant,) = result.variants
     assert abs(variant.measurement.ssim - 0.95) <= 0.01
     assert len(result.files) == 4
+
+
+@pytest.mark.corpus
+def test_the_matched_size_fragment_shows_detail(corpus_dir, tmp_path):
+    """On this photo the bpp group's fragment once landed on a dark, flat waistcoat."""
+    source = corpus_dir / "photos" / "sony-powershota5.jpg"
+    settings = CompareOptions(targets=(("bpp", (0.5, 1.0, 1.5)),), formats=("jpeg", "webp"))
+    (result,) = run.run(str(source), str(tmp_path), settings)
+    luma = opened(source).convert("L")
+    assert ImageStat.Stat(luma.crop(result.fragment)).stddev[0] > median_tile_spread(luma, 128)

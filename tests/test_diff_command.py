@@ -1,10 +1,12 @@
 """The diff command, run in-process through its entry point."""
 
+import re
 
 import pytest
 from PIL import ImageDraw
 
 from helpers import opened, photo, run_main, write
+from optimize_images import diffmap
 from optimize_images.diff import command
 
 
@@ -16,6 +18,11 @@ def changed(image):
     copy = image.copy()
     ImageDraw.Draw(copy).rectangle((10, 10, 30, 25), fill=(0, 0, 0))
     return copy
+
+
+def blank(region):
+    """Whether a region of a picture is all white paper (or has no pixels)."""
+    return 0 in region.size or region.getextrema() == ((255, 255),) * 3
 
 
 @pytest.fixture
@@ -31,14 +38,16 @@ def test_diff_two_files(pair, tmp_path, monkeypatch):
     assert result.out.startswith("a.png: mean ")
     assert "above 0.1" in result.out and "SSIM 0." in result.out
     picture = opened(tmp_path / "a-diff.png")
-    assert picture.mode == "RGB" and picture.width == 96 and picture.height > 64  # legend below
+    assert picture.mode == "RGB" and picture.height > 64  # the legend below the map
+    assert blank(picture.crop((96, 0, picture.width, 64)))  # nothing beside the map
 
 
 def test_diff_writes_where_asked_and_as_asked(pair, tmp_path):
     result = diff(*pair, "--strategy", "ssim", "--legend", "right", "-o", tmp_path / "m.webp")
     assert result.code == 0, result.err
     picture = opened(tmp_path / "m.webp")
-    assert picture.height == 64 and picture.width > 96
+    assert picture.width > 96  # the legend right of the map
+    assert blank(picture.crop((0, 64, 96, picture.height)))  # nothing below the map
 
 
 def test_diff_raw_is_a_16_bit_map_of_the_same_size(pair, tmp_path):
@@ -50,12 +59,14 @@ def test_diff_raw_is_a_16_bit_map_of_the_same_size(pair, tmp_path):
 
 
 def test_diff_pixelmatch_marks_as_many_pixels_as_it_reports(pair, tmp_path):
+    """pixelmatch users compare counts: '336 pixels (5.47%) above 0.1'."""
     result = diff(*pair, "--strategy", "pixelmatch", "--include-aa", "-o", tmp_path / "p.png")
     assert result.code == 0, result.err
-    picture = opened(tmp_path / "p.png")
-    red = sum(count for count, colour in picture.getcolors(96 * 64) if colour == (255, 0, 0))
-    percent = float(result.out.split(", ")[2].split("%")[0])
-    assert red > 0 and percent == pytest.approx(100 * red / (96 * 64), abs=0.01)
+    drawn_map = opened(tmp_path / "p.png").crop((0, 0, 96, 64))  # the key is below it
+    red = sum(count for count, colour in drawn_map.getcolors(96 * 64) if colour == (255, 0, 0))
+    count, percent = re.search(r", (\d+) pixels \(([\d.]+)%\) above 0.1, ", result.out).groups()
+    assert red > 0 and int(count) == red
+    assert float(percent) == pytest.approx(100 * red / (96 * 64), abs=0.01)
 
 
 def test_diff_folders_pair_images_by_name(tmp_path):
@@ -91,7 +102,29 @@ def test_diff_of_an_unreadable_file_fails(tmp_path):
     assert result.code == 1 and "a.png" in result.err
 
 
+@pytest.mark.parametrize("metric", ["ssim", "ms-ssim", "mse", "psnr"])
+def test_diff_gradient_draws_a_signed_map_of_the_metric(pair, tmp_path, metric):
+    result = diff(*pair, "--strategy", "gradient", "--metric", metric, "-o", tmp_path / "g.png")
+    assert result.code == 0, result.err
+    drawn_map = opened(tmp_path / "g.png").crop((0, 0, 96, 64))
+    colours = {colour for _, colour in drawn_map.getcolors(96 * 64)}
+    assert colours <= set(diffmap.SIGNED_COLOUR_SCALE)
+    assert diffmap.SIGNED_COLOUR_SCALE[0] in colours or diffmap.SIGNED_COLOUR_SCALE[-1] in colours
+
+
+def test_diff_accepts_the_difference_finders_pre_processor_names(pair, tmp_path):
+    for name in ("highpass_filter", "lowpass_filter"):
+        result = diff(*pair, "--pre", name, "-o", tmp_path / f"{name}.png")
+        assert result.code == 0, result.err
+        canonical = diff(*pair, "--pre", name.split("_")[0], "-o", tmp_path / "plain.png")
+        assert opened(tmp_path / f"{name}.png").tobytes() == opened(
+            tmp_path / "plain.png").tobytes()
+        assert result.out.split(" -> ")[0] == canonical.out.split(" -> ")[0]
+
+
 @pytest.mark.parametrize("extra, option", [
+    (["--strategy", "gradient", "--raw", "-o", "map.png"], "--raw"),
+    (["--strategy", "gradient", "--metric", "lpips"], "--metric"),
     (["--threshold", "2"], "--threshold"),
     (["--radius", "0"], "--radius"),
     (["--strategy", "fuzzy"], "--strategy"),

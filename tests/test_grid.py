@@ -115,10 +115,92 @@ def test_vertical_legend_bar_runs_upwards():
     assert near(bar.getpixel((2, 0)), SCALE[-1])
 
 
-def test_a_short_legend_keeps_only_the_end_ticks():
-    text_font = grid.font()
-    assert len(grid._ticks(0.0, 0.123, 400, text_font)) == 3
-    assert len(grid._ticks(0.0, 0.123, 30, text_font)) == 2
+def ink_pixels(image, left=0, top=0):
+    """The (x, y) of the darker-than-paper pixels at or right of `left` and at or below `top`."""
+    grey = image.convert("L")
+    return {(x, y) for y in range(top, grey.height) for x in range(left, grey.width)
+            if grey.getpixel((x, y)) < 250}
+
+
+def touching(pixels, start, reach=3):
+    """The pixels connected to `start` through steps of at most `reach` px in x and y."""
+    found, todo = {start}, [start]
+    while todo:
+        x, y = todo.pop()
+        for dx in range(-reach, reach + 1):
+            for dy in range(-reach, reach + 1):
+                neighbour = (x + dx, y + dy)
+                if neighbour in pixels and neighbour not in found:
+                    found.add(neighbour)
+                    todo.append(neighbour)
+    return found
+
+
+def first_paper(image, vertical, length):
+    """The first column (vertical bars) or row (horizontal ones) that is not all bar, along
+    the bar's `length`."""
+    grey = image.convert("L")
+    for index in range(image.width if vertical else image.height):
+        line = (grey.crop((index, 0, index + 1, length)) if vertical
+                else grey.crop((0, index, length, index + 1)))
+        if line.getextrema()[1] == 255:
+            return index
+    raise AssertionError("no paper beside the bar")
+
+
+@pytest.mark.parametrize("vertical", [True, False])
+@pytest.mark.parametrize("low, high", [(0.0, 0.0915), (-0.413, 0.413), (0.0, 1234.5)])
+def test_no_tick_touches_its_label(vertical, low, high):
+    """A tick that joins its label reads as a minus sign: '-0.0915'. At least 3 px of
+    paper must part each tick from any ink of its label."""
+    length = 240 if vertical else 320
+    bar = grid.legend_bar(SCALE, low, high, length=length, vertical=vertical)
+    edge = first_paper(bar, vertical, length)
+    pixels = ink_pixels(bar, left=edge if vertical else 0, top=0 if vertical else edge)
+    starts = sorted(pixel for pixel in pixels if pixel[0 if vertical else 1] == edge)
+    assert len(starts) >= 2  # the end ticks at least
+    labels = 0
+    for start in starts:
+        tick = touching(pixels, start)
+        xs, ys = [x for x, _ in tick], [y for _, y in tick]
+        across = max(ys) - min(ys) if vertical else max(xs) - min(xs)
+        assert across <= 1, f"the tick at {start} touches its label"
+        labels += any(x > max(xs) for x, _ in pixels) if vertical else any(
+            y > max(ys) for _, y in pixels)
+    assert labels == len(starts)  # and every tick has ink (its label) beyond it
+
+
+def components(pixels, reach):
+    """The groups of pixels connected through steps of at most `reach` px, each as a set."""
+    left, groups = set(pixels), []
+    while left:
+        group = touching(left, next(iter(left)), reach)
+        groups.append(group)
+        left -= group
+    return groups
+
+
+@pytest.mark.parametrize("vertical", [False, True])
+@pytest.mark.parametrize("length, high", [(60, 0.604), (96, 0.604), (200, 0.0915),
+                                          (400, 1234.5), (40, 0.5)])
+def test_labels_never_run_into_one_another(vertical, length, high):
+    """On a short bar the middle label gives way rather than overlap an end's ("0.3020.604").
+
+    A label's glyphs lie within 4 px of one another (the bitmap font spaces them so);
+    labels are at least 5 px apart.
+    """
+    bar = grid.legend_bar(SCALE, 0.0, high, length=length, vertical=vertical)
+    edge = first_paper(bar, vertical, length)
+    groups = components(ink_pixels(bar, left=edge if vertical else 0,
+                                   top=0 if vertical else edge), reach=4)
+
+    def across(group):  # a tick is one pixel across: a row (vertical bars) or a column
+        values = [y if vertical else x for x, y in group]
+        return max(values) - min(values)
+
+    ticks = [group for group in groups if across(group) == 0]
+    labels = [group for group in groups if across(group) > 0]
+    assert len(ticks) >= 2 and len(labels) == len(ticks)
 
 
 @pytest.mark.parametrize("side", ["below", "right"])
@@ -146,7 +228,34 @@ def test_outline_frames_the_box_without_covering_it():
     assert framed.getpixel((40, 51)) == grid.OUTLINE
     assert framed.getpixel((10, 10)) == (10, 10, 10)
     assert image.getpixel((18, 30)) == (10, 10, 10)  # the original is untouched
-    grid.outlined(image, (0, 0, 100, 80))  # a box at the edges is cut, not an error
+
+
+def sides_drawn(picture, box, colour=grid.OUTLINE):
+    """Which sides of a frame around the box show: lines of `colour` as long as that side,
+    up to 4 px outside the box or inside it."""
+    left, top, right, bottom = box
+    candidates = {"left": [(x, top, x + 1, bottom) for x in range(left - 4, left + 4)],
+                  "right": [(x, top, x + 1, bottom) for x in range(right - 4, right + 4)],
+                  "top": [(left, y, right, y + 1) for y in range(top - 4, top + 4)],
+                  "bottom": [(left, y, right, y + 1) for y in range(bottom - 4, bottom + 4)]}
+    return {side for side, lines in candidates.items()
+            if any(_all_of(picture, line, colour) for line in lines)}
+
+
+def _all_of(picture, box, colour):
+    """Whether the box lies within the picture and holds that colour only."""
+    x0, y0, x1, y1 = box
+    inside = x0 >= 0 and y0 >= 0 and x1 <= picture.width and y1 <= picture.height
+    return inside and picture.crop(box).getcolors() == [((x1 - x0) * (y1 - y0), colour)]
+
+
+@pytest.mark.parametrize("box", [(0, 96, 128, 224), (172, 0, 300, 128), (0, 0, 300, 240),
+                                 (100, 112, 228, 240), (60, 50, 188, 178)])
+def test_an_outline_has_four_sides_even_at_the_edges(box):
+    """The fragment at (0, 96) of compare's bpp figure had no left side."""
+    image = Image.new("RGB", (300, 240), (10, 10, 10))
+    framed = grid.outlined(image, box, width=3)
+    assert sides_drawn(framed, box) == {"left", "right", "top", "bottom"}
 
 
 def test_zoom_is_nearest_neighbour():

@@ -1,8 +1,8 @@
 """Tests for optimize_images.metrics.
 
 Reference values come from independent implementations: scikit-image for SSIM
-and PSNR, numpy for the SAD ratio and for MS-SSIM (`reference_ms_ssim` below,
-written from Wang's MATLAB msssim.m). They are stored in
+and PSNR, numpy for the SAD ratio and for MS-SSIM (`references.py`, written
+from Wang's MATLAB msssim.m). They are stored in
 fixtures/metrics_reference.json, computed on images this file makes, so the
 tests need neither numpy nor scikit-image; where those are installed, the
 live tests compare against them directly. Regenerate the fixture with
@@ -21,6 +21,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from optimize_images import metrics
+from references import luma_array, ms_ssim_of_arrays, ssim_of_arrays
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "metrics_reference.json"
 SCALARS = (metrics.diff_ratio, metrics.psnr, metrics.ssim, metrics.ms_ssim)
@@ -92,11 +93,6 @@ def load_fixture():
 
 # The references (numpy and scikit-image, imported only when called) ----------------
 
-def luma_array(image):
-    import numpy as np
-    return np.asarray(image.convert("L"), dtype=np.float64)
-
-
 def reference_ssim(a, b):
     """scikit-image's SSIM with Wang et al.'s settings, on float64 luma arrays."""
     from skimage.metrics import structural_similarity
@@ -117,59 +113,13 @@ def reference_diff_ratio(a, b):
 
 
 def reference_ms_ssim(a, b):
-    """MS-SSIM as Wang's msssim.m computes it, in numpy float64.
-
-    Each scale: 11-tap Gaussian (σ = 1.5) 'valid' filtering, population
-    statistics, K1 = 0.01, K2 = 0.03; between scales, 2×2 means with the
-    image extended symmetrically (an odd last row or column averaged with
-    itself) and every second pixel kept. A scale smaller than the window is
-    mirrored by 5 pixels first (numpy's 'symmetric' padding), as
-    optimize_images.metrics documents; negative means count as 0.
-    """
-    x, y = luma_array(a), luma_array(b)
-    result = 1.0
-    for scale, weight in enumerate(metrics.MS_SSIM_WEIGHTS):
-        if scale:
-            x, y = _halved(x), _halved(y)
-        luminance, contrast_structure = _reference_maps(x, y)
-        coarsest = scale == len(metrics.MS_SSIM_WEIGHTS) - 1
-        mean = (luminance * contrast_structure).mean() if coarsest else contrast_structure.mean()
-        result *= max(float(mean), 0.0) ** weight
-    return result
+    """MS-SSIM as Wang's msssim.m computes it (`references.ms_ssim_of_arrays`)."""
+    return ms_ssim_of_arrays(luma_array(a), luma_array(b))
 
 
 def reference_mirrored_ssim(a, b):
     """SSIM of images smaller than the window: the mean of the mirrored full map."""
-    luminance, contrast_structure = _reference_maps(luma_array(a), luma_array(b))
-    return float((luminance * contrast_structure).mean())
-
-
-def _reference_maps(x, y):
-    import numpy as np
-    if min(x.shape) < 11:
-        x, y = np.pad(x, 5, mode="symmetric"), np.pad(y, 5, mode="symmetric")
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    mx, my = _gaussian_valid(x), _gaussian_valid(y)
-    vx = _gaussian_valid(x * x) - mx * mx
-    vy = _gaussian_valid(y * y) - my * my
-    cov = _gaussian_valid(x * y) - mx * my
-    luminance = (2 * mx * my + c1) / (mx * mx + my * my + c1)
-    return luminance, (2 * cov + c2) / (vx + vy + c2)
-
-
-def _gaussian_valid(image):
-    import numpy as np
-    taps = np.exp(-((np.arange(11) - 5) ** 2) / (2 * 1.5 ** 2))
-    taps /= taps.sum()
-    height, width = image.shape
-    rows = sum(taps[k] * image[k:height - 10 + k] for k in range(11))
-    return sum(taps[k] * rows[:, k:width - 10 + k] for k in range(11))
-
-
-def _halved(image):
-    import numpy as np
-    padded = np.pad(image, ((0, image.shape[0] % 2), (0, image.shape[1] % 2)), mode="edge")
-    return (padded[0::2, 0::2] + padded[1::2, 0::2] + padded[0::2, 1::2] + padded[1::2, 1::2]) / 4
+    return ssim_of_arrays(luma_array(a), luma_array(b))
 
 
 # Identity, bounds, symmetry --------------------------------------------------------
@@ -326,7 +276,7 @@ def test_strips_give_the_same_result_as_one_piece(monkeypatch):
     other = jpeg(image, 30)
     whole = (metrics.ssim(image, other), metrics.ms_ssim(image, other),
              metrics.ssim_map(image, other).tobytes())
-    monkeypatch.setattr(metrics, "_STRIP_PIXELS", 200 * 7)  # strips of 7 rows
+    monkeypatch.setattr(metrics, "STRIP_PIXELS", 200 * 7)  # strips of 7 rows
     # The map is the same to the bit; each strip's mean is rounded to float32.
     assert metrics.ssim(image, other) == pytest.approx(whole[0], abs=1e-7)
     assert metrics.ms_ssim(image, other) == pytest.approx(whole[1], abs=1e-7)

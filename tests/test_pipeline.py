@@ -352,3 +352,11 @@ def test_with_keep_exif_a_dropped_block_is_noted_on_the_line(tmp_path):
                          "more than the 26-byte block holds")
     assert describe(kept).endswith(f"({kept.note})")
     assert pipeline.optimize_file(str(path), Settings(dry_run=True)).note == ""
+
+
+def test_a_file_refused_from_its_header_still_reports_its_size(tmp_path):
+    path = tmp_path / "text.jpg"
+    path.write_text("not a picture")
+    result = pipeline.optimize_file(str(path), Settings())
+    assert result.status == FAILED and "not an image" in result.reason
+    assert (result.size_before, result.size_after) == (13, None)  # on disk, unchanged

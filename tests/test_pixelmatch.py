@@ -1,26 +1,10 @@
 """pixelmatch's rules, pixel for pixel: the YIQ distance, the anti-aliasing detector, the picture."""
 
-import random
-
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from helpers import photo, planted
+from helpers import drawing, photo, planted
 from optimize_images import diffmap, pixelmatch
-from optimize_images.compat import Resampling
-
-def drawing(seed, shift=0, size=(64, 48)):
-    """Shapes and lines drawn at 4× and reduced: edges with real anti-aliasing."""
-    rng = random.Random(seed)
-    big = Image.new("RGB", (size[0] * 4, size[1] * 4), "white")
-    draw = ImageDraw.Draw(big)
-    for _ in range(8):
-        x, y = rng.randrange(big.width), rng.randrange(big.height)
-        colour = tuple(rng.randrange(256) for _ in range(3))
-        draw.ellipse((x + shift, y, x + shift + rng.randrange(20, 120), y + rng.randrange(20, 90)),
-                     fill=colour)
-        draw.line((x, y + shift, x + 100, y + 60 + shift), fill=(0, 0, 0), width=6)
-    return big.resize(size, Resampling.BOX)
 
 
 def reference_pixelmatch(a, b, threshold, include_aa):
@@ -93,7 +77,8 @@ def pixels_of(picture, colour):
 def test_pixelmatch_classifies_pixels_as_pixelmatch_does(seed, include_aa):
     a, b = drawing(seed), drawing(seed, shift=3)
     different, excused = reference_pixelmatch(a, b, 0.1, include_aa)
-    diff, picture = diffmap.draw(a, b, strategy="pixelmatch", detect_aa=not include_aa)
+    diff, picture = diffmap.draw(a, b, strategy="pixelmatch", detect_aa=not include_aa,
+                                legend=None)
     assert different  # the test means something
     assert pixels_of(picture, pixelmatch.DIFFERENT_COLOUR) == different
     assert pixels_of(picture, pixelmatch.ANTI_ALIASED_COLOUR) == excused
@@ -113,7 +98,8 @@ def test_pixelmatch_package_flags_the_same_pixels():
     for include_aa in (True, False):
         output = Image.new("RGBA", a.size)
         count = reference.pixelmatch(a, b, output, threshold=0.1, includeAA=include_aa)
-        _, picture = diffmap.draw(a, b, strategy="pixelmatch", detect_aa=not include_aa)
+        _, picture = diffmap.draw(a, b, strategy="pixelmatch", detect_aa=not include_aa,
+                                legend=None)
         assert picture.tobytes() == output.convert("RGB").tobytes()
         assert len(pixels_of(picture, pixelmatch.DIFFERENT_COLOUR)) == count
 

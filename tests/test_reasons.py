@@ -110,7 +110,7 @@ def test_the_report_keeps_what_pillow_said_and_the_line_does_not(tmp_path):
     report = tmp_path / "report.json"
     run = run_cli("--report", report, tmp_path / "in")
     assert run.code == 1
-    assert f"FAILED: {words}" in run.out and detail not in run.out
+    assert f"FAILED: {words}" in run.err and detail not in run.out + run.err
     record = json.loads(report.read_text())["files"][0]
     assert record["reason"] == words and detail in record["detail"]
 

@@ -1,6 +1,6 @@
 import io
 
-from optimize_images.report import Reporter, describe, human_size
+from optimize_images.report import Reporter, describe, describe_summary, human_size
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED, Result, Summary
 from optimize_images.settings import Settings
 
@@ -18,7 +18,8 @@ def summary_of(*results):
 
 
 def test_one_line_per_file_says_what_happened():
-    assert describe(DONE) == "a.jpg  JPEG/RGB  200.0 kB -> 150.0 kB  -25.0%  q77  ssim=0.9812"
+    assert describe(DONE) == (
+        "a.jpg  JPEG/RGB  200.0 kB -> 150.0 kB  -25.0%  q77  sample ssim=0.9812")
     assert describe(LEFT) == "b.png  PNG/P  skipped: the result would not be smaller (+1.0%)"
     assert describe(BROKEN) == "c.jpg  FAILED: corrupt or truncated image data"
 
@@ -28,36 +29,38 @@ def test_sizes_read_like_a_file_manager():
         "999 B", "1.0 kB", "1.2 MB", "5.0 GB"]
 
 
-def run_reporter(settings, is_terminal):
-    out = io.StringIO()
-    reporter = Reporter(settings, out, total=3, is_terminal=is_terminal)
-    for result in (DONE, LEFT, BROKEN):
+def run_reporter(settings, is_terminal, results=(DONE, LEFT, BROKEN)):
+    """(stdout, stderr) of a Reporter given `results`."""
+    out, err = io.StringIO(), io.StringIO()
+    reporter = Reporter(settings, out, err, total=len(results), is_terminal=is_terminal)
+    for result in results:
         reporter.file_done(result)
-    reporter.finish(summary_of(DONE, LEFT, BROKEN))
-    return out.getvalue()
+    reporter.finish(summary_of(*results))
+    return out.getvalue(), err.getvalue()
 
 
 def test_plain_output_when_not_a_terminal():
-    text = run_reporter(Settings(), is_terminal=False)
+    text, errors = run_reporter(Settings(), is_terminal=False)
     assert "\r" not in text and "\x1b" not in text
-    assert text.splitlines()[:3] == [describe(DONE), describe(LEFT), describe(BROKEN)]
+    assert text.splitlines()[:2] == [describe(DONE), describe(LEFT)]
+    assert errors == describe(BROKEN) + "\n"  # failures on stderr, results on stdout
     assert "3 files: 1 optimized, 1 skipped, 1 failed" in text
 
 
 def test_progress_bar_on_a_terminal():
-    text = run_reporter(Settings(only_progress=True), is_terminal=True)
+    text, errors = run_reporter(Settings(only_progress=True), is_terminal=True)
     assert "\r[" in text and "3/3" in text
     assert "\r[" not in text[text.index("3 files"):]  # no bar drawn again after the summary
-    assert describe(DONE) not in text and describe(BROKEN) in text  # failures always shown
+    assert describe(DONE) not in text and errors == describe(BROKEN) + "\n"  # failures shown
 
 
 def test_quiet_prints_only_failures():
-    assert run_reporter(Settings(quiet=True), is_terminal=True).strip() == describe(BROKEN)
+    assert run_reporter(Settings(quiet=True), is_terminal=True) == ("", describe(BROKEN) + "\n")
 
 
 def test_only_summary():
-    lines = run_reporter(Settings(only_summary=True), is_terminal=True).splitlines()
-    assert lines[0] == describe(BROKEN) and lines[1].startswith("3 files")
+    text, errors = run_reporter(Settings(only_summary=True), is_terminal=True)
+    assert text.startswith("3 files") and errors == describe(BROKEN) + "\n"
 
 
 def test_summary_counts_bytes_of_files_left_alone_on_both_sides():
@@ -65,3 +68,71 @@ def test_summary_counts_bytes_of_files_left_alone_on_both_sides():
     assert (summary.bytes_before, summary.bytes_after) == (201_010, 151_010)
     assert summary.exit_status == 1
     assert summary_of(DONE, LEFT).exit_status == 0
+
+
+def test_a_result_that_grew_says_plus_not_a_double_minus():
+    grew = Result("t.png", OPTIMIZED, format="PNG", mode="RGB", size_before=74, size_after=121)
+    assert describe(grew) == "t.png  PNG/RGB  74 B -> 121 B  +63.5%"
+
+
+def test_new_dimensions_mode_path_and_a_deleted_source_are_on_the_line():
+    converted = Result("shot.png", OPTIMIZED, format="PNG->JPEG", mode="RGBA",
+                       size_before=1_000_000, size_after=200_000, quality=85,
+                       dimensions=(3264, 2448), dimensions_after=(667, 500), mode_after="RGB",
+                       output_path="shot.jpg", converted=True, source_deleted=True)
+    assert describe(converted) == (
+        "shot.png  PNG->JPEG/RGBA  1.0 MB -> 200.0 kB  -80.0%  q85  "
+        "resized 3264x2448 -> 667x500  mode RGBA -> RGB  => shot.jpg  (source deleted)")
+    turned = Result("p.jpg", OPTIMIZED, format="JPEG", mode="RGB", size_before=100,
+                    size_after=90, dimensions=(320, 240), dimensions_after=(240, 320),
+                    mode_after="RGB")
+    assert describe(turned).endswith("  turned upright 320x240 -> 240x320")
+
+
+def test_the_sample_score_and_the_full_image_score_are_told_apart():
+    both = Result("a.jpg", OPTIMIZED, format="JPEG", mode="RGB", size_before=100,
+                  size_after=90, quality=80, metric="ssim", metric_value=0.97512, ssim=0.98021)
+    assert describe(both).endswith("  q80  sample ssim=0.9751  full ssim=0.9802")
+    assert "sample ssim=" not in describe(Result("b.jpg", OPTIMIZED, size_before=10,
+                                                 size_after=9, quality=80))  # -q: no search
+
+
+def test_the_summary_counts_bytes_freed_on_disk_and_conversions_apart():
+    kept = Result("a.png", OPTIMIZED, format="PNG->JPEG", size_before=1_000_000,
+                  size_after=200_000, converted=True, source_kept=True)
+    in_place = Result("b.jpg", OPTIMIZED, format="JPEG", size_before=100_000, size_after=60_000)
+    summary = summary_of(kept, in_place, LEFT)
+    assert (summary.bytes_before, summary.bytes_after) == (1_101_000, 1_261_000)
+    assert summary.saved == -160_000  # the PNG stays and its JPEG is added
+    assert (summary.converted, summary.bytes_converted, summary.sources_kept) == (1, 200_000, 1)
+    assert describe_summary(summary).splitlines()[1:3] == [
+        "1.1 MB -> 1.3 MB, grew by 160.0 kB (14.5%)",
+        "1 conversion wrote 200.0 kB of new files; 1 source kept beside it (-fd deletes sources)"]
+    deleted = Result("a.png", OPTIMIZED, format="PNG->JPEG", size_before=1_000_000,
+                     size_after=200_000, converted=True, source_deleted=True)
+    summary = summary_of(deleted, in_place)
+    assert summary.saved == 840_000
+    assert describe_summary(summary).splitlines()[1:3] == [
+        "1.1 MB -> 260.0 kB, saved 840.0 kB (76.4%)",
+        "1 conversion wrote 200.0 kB of new files; 1 source deleted (-fd)"]
+
+
+def test_one_file_is_not_files():
+    assert describe_summary(summary_of(DONE)).startswith("1 file: 1 optimized")
+    assert describe_summary(summary_of(DONE, LEFT)).startswith("2 files: ")
+
+
+def test_a_skip_that_is_a_problem_goes_to_stderr():
+    missing = Result("p.heic", SKIPPED, "HEIC/HEIF needs the optional pillow-heif package",
+                     problem=True, size_before=10, size_after=10)
+    text, errors = run_reporter(Settings(), is_terminal=False, results=(DONE, LEFT, missing))
+    assert errors == describe(missing) + "\n"
+    assert describe(LEFT) in text and describe(missing) not in text
+
+
+def test_watch_mode_says_what_it_watches_and_how_to_stop():
+    out, err = io.StringIO(), io.StringIO()
+    Reporter(Settings(paths=("uploads", "inbox"), watch=True), out, err).watching()
+    assert out.getvalue() == ""
+    assert err.getvalue() == ("watching uploads, inbox for new or changed images (a look every "
+                              "2 s); Ctrl-C stops and prints the summary\n")

@@ -182,9 +182,9 @@ def test_a_disk_too_full_for_the_results_fails_each_file_and_keeps_it(small_disk
     originals = make_tree(tree)
     fill(small_disk, leave=8192)  # room for the lock, not for a result
     run = run_cli(tree)
-    assert run.code == 1 and run.err == ""
+    assert run.code == 1 and "FAILED" not in run.out  # failures go to stderr
     for path in originals:
-        assert f"{path}  FAILED: no space left on the device" in run.out
+        assert f"{path}  FAILED: no space left on the device" in run.err
     assert_untouched(originals)
 
 

@@ -87,5 +87,5 @@ def test_a_dangling_link_is_named_as_such(tmp_path):
     run = run_cli(link)
     assert run.code == 1
     assert f"{link}  FAILED: broken symbolic link: its target {tmp_path / 'nowhere.jpg'} " \
-           "does not exist" in run.out
+           "does not exist" in run.err
     assert link.is_symlink()

@@ -66,8 +66,9 @@ def _print_group(result, stdout):
             missing += 1
         else:
             measured = variant.measurement
+            flag = f"  {variant.off_target}" if variant.off_target else ""
             stdout.write(f"{name} q{measured.quality:<3} {measured.bpp:.3f} bpp  "
-                         f"SSIM {measured.ssim:.4f}\n")
+                         f"SSIM {measured.ssim:.4f}{flag}\n")
     folder = os.path.dirname(result.files[0]) if result.files else ""
     stdout.write(f"  {len(result.files)} figures in {folder}\n")
     return missing

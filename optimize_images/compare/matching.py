@@ -19,6 +19,7 @@ from .. import formats, metrics, quality
 # first computes distortion maps, and on two cores that is 10 % faster.
 ENCODERS = {"jpeg": ("JPEG", {"optimize": True}), "webp": ("WEBP", {}),
             "avif": ("AVIF", {"max_threads": 1})}
+LOWEST, HIGHEST = 1, 100  # the qualities a study chooses from
 PROBES = (20, 50, 80, 95)  # the qualities first measured on a sample
 REFINEMENTS = 5  # interpolated probes after those, at most
 # Close enough to a target not to correct a whole-image encode: SSIM
@@ -39,11 +40,17 @@ class Measurement:
 
 @dataclass(frozen=True)
 class Variant:
-    """The image encoded in one format at the quality matched to one target."""
+    """The image encoded in one format at the quality matched to one target.
+
+    `off_target` says why the measurement is not within TOLERANCE of the
+    target (None when it is): out of reach at the lowest or highest quality,
+    or missed by how much.
+    """
     format: str
     target: float
     measurement: Measurement
     data: bytes = field(repr=False)
+    off_target: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,7 @@ def sample_measure(sample, format_name):
 def match_quality(measure, target):
     """The quality in 1-100 whose measure(quality) comes nearest to `target`
     (`quality.nearest_quality` from compare's probes)."""
-    return quality.nearest_quality(measure, target, probes=PROBES, low=1, high=100,
+    return quality.nearest_quality(measure, target, probes=PROBES, low=LOWEST, high=HIGHEST,
                                    refinements=REFINEMENTS)
 
 
@@ -137,7 +144,8 @@ class Matcher:
             distortion = distortion_map(self.luma, decode(chosen.data))
         measurement = Measurement(chosen.quality, bits_per_pixel(chosen.data, self.image.size),
                                   1 - _valid_mean(distortion))
-        return Variant(self.format_name, target, measurement, chosen.data), distortion
+        return Variant(self.format_name, target, measurement, chosen.data,
+                       off_target(self.metric, target, measurement)), distortion
 
     def _on_sample(self, quality):
         return self.measure(quality).value(self.metric)
@@ -173,6 +181,20 @@ class _Attempt(NamedTuple):
     data: bytes
     value: float
     distortion: Optional[Image.Image]
+
+
+def off_target(metric, target, measurement):
+    """Why a measurement is not within TOLERANCE of its target, in words; None when it is."""
+    miss = measurement.value(metric) - target
+    if _close_enough(metric, miss, target):
+        return None
+    if measurement.quality == LOWEST and miss > 0:
+        return f"target out of reach: q{LOWEST} is the lowest quality"
+    if measurement.quality == HIGHEST and miss < 0:
+        return f"target out of reach: q{HIGHEST} is the highest quality"
+    if metric == "bpp":
+        return f"target missed by {abs(miss) / target:.0%}"
+    return f"target missed by {abs(miss):.3f}"
 
 
 def _close_enough(metric, miss, target):

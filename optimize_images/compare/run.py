@@ -83,7 +83,7 @@ def _finish(group, options, folder):
     """Make the group's variants, find the fragment, write the figures."""
     variants = {}
     heat = average(_figure_heats(group, variants), group.original.size)
-    box = best_window(heat, options.crop_size)
+    box = best_window(heat, group.original.convert("L"), options.crop_size)
     figures = group_figures(group.path, group.metric, options, group.plan, variants,
                             group.original, heat, box)
     files = write_figures(folder, figures, options.figure_format)

@@ -80,14 +80,15 @@ def _diff_pair(options, path_a, path_b, output, stdout, stderr, *, label=None):
         diff, picture = diffmap.draw(
             a, b, strategy=options.strategy, pre=options.pre, radius=options.radius,
             threshold=options.threshold, detect_aa=not options.include_aa,
-            overlay=options.overlay, legend=legend)
+            overlay=options.overlay, legend=legend, metric=options.metric)
         summary = diffmap.summarize(a, b, diff, threshold=options.threshold)
         write_picture(output, diffmap.to_16bit(diff) if options.raw else picture)
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         stderr.write(f"{PROG}: {label}: {error}\n")
         return False
     stdout.write(f"{label}: mean {summary.mean:.4f}, max {summary.max:.4f}, "
-                 f"{summary.above * 100:.2f}% above {options.threshold:g}, "
+                 f"{summary.count} pixel{'s' * (summary.count != 1)} "
+                 f"({summary.above * 100:.2f}%) above {options.threshold:g}, "
                  f"SSIM {summary.ssim:.4f} -> {output}\n")
     return True
 

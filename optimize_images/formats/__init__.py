@@ -8,6 +8,7 @@ Every format module declares, at its top:
 - inspect(image, data) → `base.Facts`: what the pipeline needs to know about
   a source file (stored without loss? its quality and subsampling? a reason
   to leave it alone?), from the opened image and the file's bytes.
+A format may add describe(image, data) → (label, value) pairs that -i shows.
 A format we write also has CODEC (the Pillow feature its encoder needs; None:
 always built in), prepare(image, settings) (the image in a mode the format
 stores), encode(image, job) → `base.Encoded`, and is_marked(image) (whether
@@ -71,6 +72,12 @@ def inspect(image, data):
     return FORMATS[image.format].inspect(image, data)
 
 
+def describe(image, data):
+    """What -i tells about a file besides what every image has: (label, value) pairs."""
+    plugin = FORMATS.get(image.format)
+    return plugin.describe(image, data) if hasattr(plugin, "describe") else ()
+
+
 def is_marked(image):
     """True when we wrote this file (it carries our marker)."""
     handler = handler_for(image.format)
@@ -97,7 +104,7 @@ def optional_opener(prefix):
 
 
 def decode_check(data, expected_size):
-    """Re-open encoded bytes and decode them; raise ValueError if they are not sound.
+    """Re-open encoded bytes and decode them; their mode, or ValueError if they are not sound.
 
     Where the format can decode at a reduced scale (JPEG, to 1/8) it does:
     every entropy-coded bit is still read and decoded, so truncation and
@@ -107,5 +114,7 @@ def decode_check(data, expected_size):
     with Image.open(io.BytesIO(data)) as image:
         if image.size != expected_size:
             raise ValueError(f"decoded size {image.size} differs from {expected_size}")
+        mode = image.mode
         image.draft(image.mode, (1, 1))
         image.load()
+    return mode

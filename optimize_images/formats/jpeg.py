@@ -1,6 +1,7 @@
 """JPEG: the quality search, then one full encode with optimized Huffman tables."""
 
 import io
+from dataclasses import dataclass
 from functools import lru_cache
 
 from PIL import Image, JpegImagePlugin
@@ -129,20 +130,57 @@ def is_marked(image):
 
 
 def estimate_quality(image):
-    """The libjpeg quality (1-100) whose tables best match this JPEG's, or None.
+    """The libjpeg quality (1-100) whose tables best match this JPEG's, or None."""
+    match = match_tables(image)
+    return match.quality if match else None
+
+
+@dataclass(frozen=True)
+class TableMatch:
+    quality: int
+    family: str  # the -jt name of the tables that match best: 'standard' or 'mozjpeg'
+    exact: bool  # the file's tables are those, scaled to `quality`
+
+
+def match_tables(image):
+    """The `TableMatch` of this JPEG's tables, or None when it has none.
 
     Compares the luma table (and the chroma table when there is one) with the
     standard tables and with mozjpeg's, both scaled as libjpeg scales them.
-    Cameras use tables of their own; the estimate is then the closest match.
+    Cameras use tables of their own; the match is then the closest, not exact.
     """
     tables = getattr(image, "quantization", None)
     if not tables or 0 not in tables:
         return None
     observed = [list(tables[index]) for index in sorted(tables)[:2]]
-    best = min((_table_distance(observed, family, level), level)
-               for family in (_standard_tables(), (MOZJPEG_TABLE, MOZJPEG_TABLE))
-               for level in _likely_levels(observed[0], family[0]))
-    return best[1]
+    distance, level, family = min(
+        (_table_distance(observed, bases, level), level, family)
+        for family, bases in (("standard", _standard_tables()),
+                              ("mozjpeg", (MOZJPEG_TABLE, MOZJPEG_TABLE)))
+        for level in _likely_levels(observed[0], bases[0]))
+    return TableMatch(level, family, distance == 0)
+
+
+def describe(image, data):
+    """What -i tells about a JPEG: its quality and tables, subsampling, progressive scans."""
+    facts = []
+    match = match_tables(image)
+    if match:
+        name = _FAMILY_NAMES[match.family]
+        facts += [("JPEG quality", f"{match.quality} (estimated from its quantization tables)"),
+                  ("JPEG tables", name if match.exact else f"its own, nearest to {name}")]
+    return (*facts, ("subsampling", _subsampling_name(image)),
+            ("progressive", "yes" if image.info.get("progressive") else "no"))
+
+
+_FAMILY_NAMES = {"standard": "libjpeg's standard tables", "mozjpeg": "mozjpeg's table"}
+
+
+def _subsampling_name(image):
+    value = subsampling_of(image)
+    if value is not None:
+        return {0: "4:4:4", 1: "4:2:2", 2: "4:2:0"}[value]
+    return "none (one component)" if image.mode == "L" else f"not known for {image.mode}"
 
 
 def _likely_levels(observed, base, spread=6):

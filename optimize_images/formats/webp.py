@@ -17,6 +17,11 @@ def inspect(image, data):
     return Facts(lossless=is_lossless(data))
 
 
+def describe(image, data):
+    """What -i tells about a WebP."""
+    return (("compression", "lossless" if is_lossless(data) else "lossy"),)
+
+
 def prepare(image, settings):
     if max(image.size) > MAX_SIDE:
         raise Skip(f"too large for WebP (at most {MAX_SIDE} pixels a side)")

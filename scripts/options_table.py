@@ -1,0 +1,117 @@
+"""The README's options tables, written from the options' own definitions.
+
+    python scripts/options_table.py           # rewrite the tables in README.md
+    python scripts/options_table.py --check   # exit 1 when README.md's tables are stale
+
+One table per command: the main one (`Settings`, and the flags of cli.ACTIONS),
+`diff` (`DiffOptions`) and `compare` (`CompareOptions`). A row shows every
+spelling of an option as --help shows it, its default (what the help says after
+"default:", else the field's own default), and its help without that phrase.
+Only the block between BEGIN and END in README.md is replaced.
+"""
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from optimize_images.cli import ACTIONS  # noqa: E402  (the repository comes first)
+from optimize_images.compare.options import CompareOptions  # noqa: E402
+from optimize_images.diff.options import DiffOptions  # noqa: E402
+from optimize_images.options import Spelling, options_of, value_shown  # noqa: E402
+from optimize_images.settings import Settings  # noqa: E402
+
+README = REPO / "README.md"
+BEGIN = ("<!-- BEGIN options tables: written by scripts/options_table.py from the options' "
+         "definitions; edit those, then run it -->")
+END = "<!-- END options tables -->"
+COMMANDS = (  # (title, options class, the command's other flags as (flags, argparse kwargs))
+    ("optimize-images [options] PATH ...", Settings, ACTIONS),
+    ("optimize-images diff [options] A B", DiffOptions, ()),
+    ("optimize-images compare [options] IMAGE_OR_FOLDER", CompareOptions, ()),
+)
+# "(default: ...)" in a help text, allowing one level of parentheses inside.
+DEFAULT_PHRASE = re.compile(r"\s*\(default: ((?:[^()]|\([^()]*\))*)\)")
+NONE = "–"
+
+
+def block():
+    """The text between BEGIN and END: a table per command."""
+    parts = [BEGIN]
+    for title, cls, actions in COMMANDS:
+        parts += ["", f"#### `{title}`", "", "| option | default | what it does |", "|---|---|---|"]
+        parts += [_row(info.spellings, _own_default(info)) for info in options_of(cls)]
+        parts += [_row((_action_spelling(flags, kwargs),), NONE) for flags, kwargs in actions]
+    return "\n".join(parts + ["", END])
+
+
+def stated_defaults(text):
+    """The defaults a help text states, e.g. ['medium'] for '... (default: medium)'."""
+    return DEFAULT_PHRASE.findall(text)
+
+
+def _own_default(info):
+    """What the table says when the help states no default: from the field itself."""
+    if info.default is False:
+        return "off"
+    if info.default in (None, (), ""):
+        return NONE
+    return info.shown_default
+
+
+def _row(spellings, own_default):
+    stated = [found for spelling in spellings for found in stated_defaults(spelling.help)]
+    written = ", ".join(text for spelling in spellings for text in _written(spelling))
+    what = "; ".join(_without_defaults(spelling, index) for index, spelling in enumerate(spellings))
+    return f"| {written} | {_cell('; '.join(stated) or own_default)} | {_cell(what)} |"
+
+
+def _written(spelling):
+    """'`-q Q`', '`--quality Q`'; a positional argument by its value alone: '`[PATH ...]`'."""
+    if not spelling.flags[0].startswith("-"):
+        return [f"`{spelling.value}`"]
+    return [f"`{flag} {spelling.value}`" if spelling.value else f"`{flag}`"
+            for flag in spelling.flags]
+
+
+def _without_defaults(spelling, index):
+    text = DEFAULT_PHRASE.sub("", spelling.help)
+    return text if index == 0 else f"`{spelling.flags[-1]}`: {text}"
+
+
+def _action_spelling(flags, kwargs):
+    return Spelling(flags, value_shown(flags[-1].lstrip("-"), flags, kwargs), kwargs["help"])
+
+
+def _cell(text):
+    """Table-safe: a bar would end the cell, and <name> would be taken for HTML."""
+    return (text or NONE).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def replaced(readme_text):
+    """README.md's text with the block between BEGIN and END written anew."""
+    start, end = readme_text.index(BEGIN), readme_text.index(END) + len(END)
+    return readme_text[:start] + block() + readme_text[end:]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 when README.md's tables are not current")
+    check = parser.parse_args(argv).check
+    text = README.read_text(encoding="utf-8")
+    if check:
+        if replaced(text) != text:
+            print("README.md's options tables are stale: run scripts/options_table.py",
+                  file=sys.stderr)
+            return 1
+        return 0
+    README.write_text(replaced(text), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
