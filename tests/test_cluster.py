@@ -440,3 +440,50 @@ def test_ctrl_c_on_a_local_cluster_run_ends_it_with_every_file_whole(tmp_path, s
     assert str(tmp_path) in first and "(interrupted)" in rest
     assert check_every_file(originals) >= 1
     assert leftovers(tmp_path) == []
+
+
+# The bytes recipe of docs/scale-out.md ------------------------------------------------
+
+RECIPE_MARK = "<!-- tests/test_cluster.py runs the code block below"
+
+
+def recipe():
+    """The docs' recipe, run as written: its code block's names."""
+    text = (REPO / "docs" / "scale-out.md").read_text(encoding="utf-8")
+    block = text[text.index(RECIPE_MARK):].split("```python\n", 1)[1].split("```", 1)[0]
+    names = {"__name__": "scale_out_recipe"}  # not importable: the workers get its code by value
+    exec(compile(block, "docs/scale-out.md", "exec"), names)
+    return names
+
+
+@needs_dask
+def test_the_bytes_recipe_optimizes_a_store_on_the_cluster(tmp_path, dask_cluster):
+    from optimize_images import optimize_bytes
+
+    _, client = dask_cluster
+    store_root = tmp_path / "store"
+    make_folder(store_root / "albums", count=3, size=(320, 240))
+    (store_root / "notes.jpg").write_bytes(b"not an image at all")
+    originals = {path: path.read_bytes() for path in sorted(store_root.rglob("*"))
+                 if path.is_file()}
+    names = recipe()
+    store = names["Folder"](store_root)
+    keys = store.keys()
+
+    results = names["optimize_store"](keys, store, client, max_width=200)
+
+    assert [result.path for result in results] == keys
+    by_key = dict(zip(keys, results))
+    assert by_key["notes.jpg"].status == FAILED
+    assert (store_root / "notes.jpg").read_bytes() == b"not an image at all"
+    for path, data in originals.items():
+        key = str(path.relative_to(store_root))
+        expected, _ = optimize_bytes(data, name=key, max_width=200)
+        assert path.read_bytes() == expected  # what the bytes API gives here, on the workers
+        if by_key[key].status == OPTIMIZED:
+            assert len(expected) < len(data) and opened(path).width <= 200
+    assert sum(result.status == OPTIMIZED for result in results) == 3
+    assert not [path for path in store_root.rglob("*.partial")]
+
+    again = names["optimize_store"](store.keys(), store, client, max_width=200)
+    assert [result.status for result in again if result.status == OPTIMIZED] == []
