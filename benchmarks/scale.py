@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from helpers import photo, write  # noqa: E402  (tests/helpers.py, after the path is set)
 from throughput import fresh_copy  # noqa: E402
+from optimize_images import cluster  # noqa: E402
 from optimize_images.api import optimize_with  # noqa: E402
 from optimize_images.settings import Settings  # noqa: E402
 
@@ -79,9 +80,7 @@ def local_clusters(counts):
         addresses = {}
         for count in counts:
             started = time.perf_counter()
-            local = stack.enter_context(distributed.LocalCluster(
-                n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",
-                scheduler_kwargs={"allowed_failures": 0}))
+            local = stack.enter_context(cluster.local_cluster(distributed, count))
             print(f"a local cluster of {count} worker(s) started in "
                   f"{time.perf_counter() - started:.2f} s")
             addresses[count] = local.scheduler_address

@@ -127,11 +127,25 @@ def _checked(distributed, address):
 
 def _local_cluster(distributed, address, workers):
     try:
-        return distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-            scheduler_kwargs={"allowed_failures": 0}, silence_logs=logging.CRITICAL)
+        return local_cluster(distributed, workers, silence_logs=logging.CRITICAL)
     except Exception as error:  # whatever stops Dask from starting processes here
         raise CannotStart(address, f"cannot start a local Dask cluster ({error})") from None
+
+
+def local_cluster(distributed, workers, **options):
+    """A `LocalCluster` of `workers` single-threaded processes, as `--dask local:N` starts it.
+
+    A dead worker's files are not run again, and the workers keep glibc's own
+    malloc tuning: Dask sets MALLOC_TRIM_THRESHOLD_ in its workers' environment,
+    which fixes glibc's mmap threshold too, so every image buffer is mapped and
+    unmapped afresh; that made our per-file work about 1.5x slower.
+    """
+    import dask
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+            scheduler_kwargs={"allowed_failures": 0}, **options)
 
 
 def _client(distributed, scheduler, address):

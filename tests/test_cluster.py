@@ -79,8 +79,7 @@ def dask_cluster():
     """A local cluster of two single-threaded worker processes, and a client of it."""
     if distributed is None:
         pytest.skip('needs pip install "optimize-images[dask]"')
-    local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                     dashboard_address=":0", scheduler_kwargs={"allowed_failures": 0})
+    local = cluster.local_cluster(distributed, 2)
     try:
         with distributed.Client(local, set_as_default=False) as client:
             yield local.scheduler_address, client
@@ -361,6 +360,14 @@ def test_local_clusters_do_not_retry_and_their_workers_ignore_ctrl_c():
         assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures) == 0
         assert list(client.run(signal.getsignal, signal.SIGINT).values()) == [signal.SIG_IGN]
         assert remote.window == 2
+
+
+@needs_dask
+@pytest.mark.skipif("MALLOC_TRIM_THRESHOLD_" in os.environ, reason="set in this environment")
+def test_local_workers_keep_glibcs_own_malloc_tuning():
+    with cluster.connected("local:1") as remote:
+        environment = remote.client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_")
+    assert list(environment.values()) == [None]  # Dask's default sets it: 1.5x slower work
 
 
 def dask_command():
