@@ -15,10 +15,15 @@ setup(
     install_requires=["Pillow>=9.5", "piexif>=1.1.3"],
     extras_require={
         # numpy and scikit-image (the SSIM reference) and jsonschema (the report
-        # schema) serve a few tests only; the suite skips those when absent.
-        "test": ["pytest>=7", "numpy", "scikit-image", "jsonschema"],
+        # schema) serve a few tests only, Dask the --dask tests; the suite skips
+        # those when absent.
+        "test": ["pytest>=7", "numpy", "scikit-image", "jsonschema", "dask[distributed]"],
         # HEIC/HEIF input, when wanted: pip install "optimize-images[heif]"
         "heif": ["pillow-heif"],
+        # --dask, running the files on a Dask cluster: pip install "optimize-images[dask]".
+        # No version pin: pip picks the newest Dask the Python in use supports
+        # (2024.8.0 is the last for Python 3.9).
+        "dask": ["dask[distributed]"],
     },
     entry_points={"console_scripts": ["optimize-images=optimize_images.cli:main"]},
     classifiers=[

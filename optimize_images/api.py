@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
+from .cluster import connected
 from .discovery import Candidate, find, find_stale_temporaries, roots
 from .errors import CannotStart, Locked, OptionError
 from .lock import TreeLock
@@ -73,13 +74,14 @@ def optimize_with(settings: Settings, *, candidates: Optional[Sequence[Candidate
 
     Raises `CannotStart` before touching any file when the run cannot begin (a
     missing path, an --output-dir that cannot be made, a lock that cannot be
-    created) and `Locked` when another run works on the same tree. Ctrl-C ends
-    the run early: the outcome then has `summary.interrupted` set.
+    created, a --dask cluster that cannot be used) and `Locked` when another
+    run works on the same tree. Ctrl-C ends the run early: the outcome then
+    has `summary.interrupted` set.
     """
     check_can_start(settings)
-    with run_lock(settings):
+    with run_lock(settings), connected(settings.dask) as remote:
         remove_stale_temporaries(settings)
-        return _optimize_all(settings, candidates, on_result)
+        return _optimize_all(settings, candidates, on_result, remote)
 
 
 def check_can_start(settings: Settings) -> None:
@@ -130,9 +132,9 @@ def watch_with(settings: Settings, *, on_result: OnResult = None,
     return outcome
 
 
-def _optimize_all(settings, candidates, on_result):
+def _optimize_all(settings, candidates, on_result, remote):
     candidates = find(settings) if candidates is None else candidates
-    return _collecting(on_result, lambda collect: run(candidates, settings, collect))
+    return _collecting(on_result, lambda collect: run(candidates, settings, collect, remote=remote))
 
 
 def _collecting(on_result, work):

@@ -8,7 +8,7 @@ validation lives in `__post_init__`, so the CLI and the Python API share it.
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from . import options
+from . import cluster, options
 from .errors import OptionError
 from .options import option
 
@@ -235,6 +235,13 @@ class Settings:
         0, "-jobs", "--jobs",
         help="worker count; 0 = one per core, 1 = serial (default: %(default)s)",
         type=int, metavar="N")
+    dask: Optional[str] = option(
+        None, "--dask",
+        help="hand each file to the workers of the Dask scheduler at ADDRESS "
+             "(tcp://host:8786), or to a local cluster of N worker processes started for "
+             "the run (local:N); the files must be on a filesystem every worker sees at "
+             'the same path (pip install "optimize-images[dask]"; see docs/scale-out.md)',
+        metavar="ADDRESS")
     quiet: bool = option(
         False, "--quiet",
         help="print nothing but failures and skips that are problems (on stderr)",
@@ -262,6 +269,8 @@ class Settings:
             self._check_range("webp_quality", 1, 100)
         self._check_range("webp_method", 0, 6)
         self._check_range("jobs", 0, None)
+        if self.dask is not None:
+            self._check_dask()
         if self.watch_interval <= 0:
             raise OptionError(flag_of("watch_interval"), "expects a positive number of seconds")
         self._check_choice("jpeg_tables", JPEG_TABLES)
@@ -282,6 +291,14 @@ class Settings:
         if len(self.background) != 3 or not all(0 <= c <= 255 for c in self.background):
             raise OptionError(flag_of("background"), "expects three values from 0 to 255")
         self._check_one_output_mode()
+
+    def _check_dask(self):
+        if self.watch:
+            raise OptionError(flag_of("dask"), f"cannot be combined with {flag_of('watch')}")
+        try:
+            cluster.local_workers(self.dask)
+        except ValueError as error:
+            raise OptionError(flag_of("dask"), str(error)) from None
 
     def _check_range(self, name, low, high):
         value = getattr(self, name)

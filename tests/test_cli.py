@@ -878,6 +878,7 @@ def test_info_on_a_bad_file_is_one_line_and_a_status(tmp_path, content, status):
     (["-ssm", "2"], "-ssm/--ssim-min"), (["--target", "0"], "--target"),
     (["--target", "1.5"], "--target"), (["--min-quality", "0"], "--min-quality"),
     (["--max-quality", "101"], "--max-quality"),
+    (["--dask", "local:0"], "--dask"),  # the Dask runs themselves: tests/test_cluster.py
     (["--min-quality", "90", "--max-quality", "80"], "--min-quality"),
     (["--metric", "psnr"], "--metric"), (["--preset", "best"], "--preset"),
     (["--sample", "all"], "--sample"), (["-jt", "huge"], "-jt/--jpeg-tables"),
