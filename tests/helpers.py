@@ -1,7 +1,11 @@
 """Images the tests make themselves, and a way to run the CLI in-process."""
 
+import contextlib
 import io
+import os
 import random
+import signal
+import subprocess
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
@@ -151,3 +155,39 @@ def median_tile_spread(luma, size):
                      for y in range(0, luma.height - size + 1, size)
                      for x in range(0, luma.width - size + 1, size))
     return spreads[len(spreads) // 2]
+
+
+@contextlib.contextmanager
+def process_groups():
+    """`start(*command, **popen_options)`, each command in a process group of its own;
+    every process of every group is killed at the end, whatever happened."""
+    processes = []
+
+    def start(*command, **options):
+        process = subprocess.Popen(command, start_new_session=True, **options)
+        processes.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in processes:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            process.wait()
+
+
+def lines_naming(run, path):
+    """The lines about `path`: results on stdout, failures and problems on stderr, each
+    starting with the path and two spaces."""
+    return [line for line in run.out.splitlines() + run.err.splitlines()
+            if line.split("  ")[0] == str(path)]
+
+
+def line_for(run, path):
+    """The one line about `path`."""
+    lines = lines_naming(run, path)
+    assert len(lines) == 1, f"{path}: expected one line, got {lines}\n{run.out}{run.err}"
+    return lines[0]

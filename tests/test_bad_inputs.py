@@ -22,7 +22,7 @@ import piexif
 import pytest
 from PIL import Image
 
-from helpers import encode, opened, photo, run_cli, write
+from helpers import encode, line_for, opened, photo, run_cli, write
 
 TEMP_PREFIX = ".optimize-images-"  # the writer's temporary files; none may be left behind
 SMALL = (160, 120)  # the good photos: small keeps the suite quick
@@ -145,19 +145,6 @@ def broken_here(name):
 
 # --- Reading a run's output --------------------------------------------------------------
 
-def lines_naming(run, path):
-    """The lines about `path`, on stdout (results) or stderr (failures): each line starts
-    with the path, then two spaces."""
-    return [line for line in run.out.splitlines() + run.err.splitlines()
-            if line.split("  ")[0] == str(path)]
-
-
-def one_line(run, path):
-    lines = lines_naming(run, path)
-    assert len(lines) == 1, f"{path}: expected one line, got {lines}\n{run.out}{run.err}"
-    return lines[0]
-
-
 def leftovers(folder):
     return [p for p in folder.rglob("*") if p.name.startswith(TEMP_PREFIX)]
 
@@ -169,7 +156,7 @@ def good_photo(folder):
 
 
 def assert_optimized(run, path, before):
-    line = one_line(run, path)
+    line = line_for(run, path)
     assert "FAILED" not in line and "skipped" not in line and " -> " in line, line
     assert path.read_bytes() != before
     assert opened(path).size == SMALL
@@ -197,7 +184,7 @@ def test_a_broken_file_fails_alone_and_the_batch_goes_on(tmp_path, name):
     run = run_cli("-jobs", "1", tmp_path)
 
     assert run.code == 1
-    line = one_line(run, bad)
+    line = line_for(run, bad)
     assert line.startswith(f"{bad}  FAILED: "), line
     assert any(word in line for word in reason.split("|")), line
     assert bad.read_bytes() == original
@@ -218,7 +205,7 @@ def test_all_broken_files_together_in_a_process_pool(tmp_path):
     run = run_cli(tmp_path)
     assert run.code == 1
     for path, data in originals.items():
-        assert one_line(run, path).startswith(f"{path}  FAILED: ")
+        assert line_for(run, path).startswith(f"{path}  FAILED: ")
         assert path.read_bytes() == data
     assert_optimized(run, good, good_before)
     for stream in (run.out, run.err):  # each in the order the files were found
@@ -240,7 +227,7 @@ def test_a_broken_file_named_on_the_command_line_fails_with_one_line(tmp_path, n
     original = bad.read_bytes()
     run = run_cli("-jobs", "1", bad)
     assert run.code == 1
-    assert run.err == one_line(run, bad) + "\n" and run.err.startswith(f"{bad}  FAILED: ")
+    assert run.err == line_for(run, bad) + "\n" and run.err.startswith(f"{bad}  FAILED: ")
     assert len(run.out.splitlines()) == 3  # the summary
     assert bad.read_bytes() == original
     assert_clean(run)
@@ -333,7 +320,7 @@ def test_an_unreadable_file_fails_and_the_batch_goes_on(tmp_path):
     try:
         run = run_cli(tmp_path)
         assert run.code == 1
-        assert "FAILED: permission denied" in one_line(run, secret)
+        assert "FAILED: permission denied" in line_for(run, secret)
         assert_optimized(run, good, good_before)
     finally:
         secret.chmod(0o644)
@@ -355,7 +342,7 @@ def test_a_refused_read_fails_and_the_batch_goes_on(tmp_path, monkeypatch):
     run = run_cli("-jobs", "1", tmp_path)  # serial: the patch is in this process only
     monkeypatch.undo()
     assert run.code == 1
-    assert one_line(run, secret).startswith(f"{secret}  FAILED: permission denied")
+    assert line_for(run, secret).startswith(f"{secret}  FAILED: permission denied")
     assert secret.read_bytes() == original
     assert_optimized(run, good, good_before)
     assert_clean(run)
@@ -369,7 +356,7 @@ def test_a_read_only_file_is_skipped_not_failed(tmp_path):
     locked.chmod(0o444)
     run = run_cli(tmp_path)
     assert run.code == 0
-    assert "skipped: read-only" in one_line(run, locked)
+    assert "skipped: read-only" in line_for(run, locked)
     assert locked.read_bytes() == original and stat.S_IMODE(locked.stat().st_mode) == 0o444
     assert_optimized(run, good, good_before)
 
@@ -379,7 +366,7 @@ def test_a_dangling_symlink_says_what_is_wrong(tmp_path):
     link.symlink_to(tmp_path / "gone.jpg")
     run = run_cli(link)
     assert run.code == 1
-    line = one_line(run, link)
+    line = line_for(run, link)
     assert "FAILED" in line and "vanished" not in line, line  # nothing vanished during the run
     assert link.is_symlink() and not link.exists()
 
@@ -401,7 +388,7 @@ def test_a_fifo_named_like_an_image_is_refused_without_blocking(tmp_path):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert run.code == 1
-    assert "FAILED: not a regular file" in one_line(run, fifo)
+    assert "FAILED: not a regular file" in line_for(run, fifo)
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert_optimized(run, good, good_before)
 
@@ -431,7 +418,7 @@ def test_a_file_that_vanishes_fails_without_leftovers(tmp_path, monkeypatch, whe
         monkeypatch.setattr(pipeline, "_decode", decode_then_vanish)
     run = run_cli("-jobs", "1", path, good)
     assert run.code == 1
-    line = one_line(run, path)
+    line = line_for(run, path)
     assert "FAILED" in line and ("vanished" in line or "no such file" in line), line
     assert not path.exists() and not leftovers(tmp_path)
     if when == "before reading":  # the other file was decoded by the real function
@@ -452,7 +439,7 @@ def test_a_file_that_changes_while_optimized_is_left_as_it_now_is(tmp_path, monk
     monkeypatch.setattr(pipeline, "_decode", decode_then_change)
     run = run_cli("-jobs", "1", path)
     assert run.code == 0
-    assert "skipped: the file changed" in one_line(run, path)
+    assert "skipped: the file changed" in line_for(run, path)
     assert path.read_bytes() == newer and not leftovers(tmp_path)
 
 
@@ -473,7 +460,7 @@ def test_the_broken_corpus(corpus_dir, tmp_path, flags):
     assert run.code == 1  # the corpus holds files that cannot be optimized
     assert f"{len(originals)} files: " in run.out
     for name, data in sorted(originals.items()):
-        line = one_line(run, folder / name)
+        line = line_for(run, folder / name)
         after = (folder / name).read_bytes()
         if "FAILED" in line or "skipped" in line:
             assert after == data, name

@@ -24,7 +24,7 @@ from optimize_images.options import options_of
 from optimize_images.report import human_size
 from optimize_images.settings import Settings
 
-from helpers import encode, opened, photo, run_cli, write
+from helpers import encode, line_for, lines_naming, opened, photo, run_cli, write
 
 REPO = Path(__file__).resolve().parents[1]
 MARKER = b"optimize-images"  # every file we write carries it
@@ -72,18 +72,6 @@ def reference_tables(quality):
     """The quantization tables libjpeg (through Pillow) writes at this quality."""
     with Image.open(io.BytesIO(encode(photo(), "JPEG", quality=quality))) as image:
         return [list(table) for _, table in sorted(image.quantization.items())]
-
-
-def lines_naming(run, path):
-    """The lines about `path`: results on stdout, failures and problems on stderr."""
-    return [line for line in run.out.splitlines() + run.err.splitlines()
-            if line.split("  ")[0] == str(path)]
-
-
-def line_for(run, path):
-    lines = lines_naming(run, path)
-    assert len(lines) == 1, f"{path}: expected one line, got {lines}\n{run.out}{run.err}"
-    return lines[0]
 
 
 def quality_in(line):

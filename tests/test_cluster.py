@@ -29,7 +29,7 @@ from optimize_images.results import FAILED, OPTIMIZED
 from optimize_images.settings import Settings
 from optimize_images.writer import is_temporary
 
-from helpers import opened, photo, run_cli, write
+from helpers import opened, photo, process_groups, run_cli, write
 
 try:
     import distributed
@@ -90,20 +90,8 @@ def dask_cluster():
 @pytest.fixture
 def started():
     """Start commands in their own process groups; every group is killed at the end."""
-    groups = []
-
-    def start(*command, **kwargs):
-        process = subprocess.Popen(command, start_new_session=True, **kwargs)
-        groups.append(process)
-        return process
-
-    yield start
-    for process in groups:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        process.wait()
+    with process_groups() as start:
+        yield start
 
 
 # Without Dask ----------------------------------------------------------------------

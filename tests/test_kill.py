@@ -16,7 +16,7 @@ from optimize_images.formats import jpeg, png
 from optimize_images.lock import LOCK_NAME
 from optimize_images.writer import is_temporary
 
-from helpers import opened, photo, write
+from helpers import opened, photo, process_groups, write
 
 REPO = Path(__file__).resolve().parents[1]
 KILL_AFTER = [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1.1, 1.3, 1.6]
@@ -35,23 +35,13 @@ def start_run():
     Whatever the test does, every process of every group it started is killed
     at the end: a worker keeps its group when its parent dies.
     """
-    started = []
+    with process_groups() as start_group:
+        def start(folder):
+            return start_group(sys.executable, "-m", "optimize_images", "-jobs", "2", str(folder),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
 
-    def start(folder):
-        run = subprocess.Popen(
-            [sys.executable, "-m", "optimize_images", "-jobs", "2", str(folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)})
-        started.append(run)
-        return run
-
-    yield start
-    for run in started:
-        try:
-            os.killpg(run.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        run.wait()
+        yield start
 
 
 def group_members(group):
