@@ -17,7 +17,8 @@ from .cluster import connected
 from .discovery import Candidate, find, find_stale_temporaries, roots
 from .errors import CannotStart, Locked, OptionError
 from .lock import TreeLock
-from .pipeline import optimize_data, optimize_file, raise_pillow_limit
+from .pipeline import optimize_data, optimize_file
+from .reading import raise_pillow_limit
 from .reasons import system_words
 from .results import Result, Summary
 from .runner import run

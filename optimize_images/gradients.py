@@ -51,9 +51,10 @@ from typing import Tuple
 
 from PIL import Image
 
-from . import metrics
+from . import local_means, metrics
 from .compat import Resampling, Transpose, image_math
-from .metrics import C1, C2, CENTRE, MS_SSIM_WEIGHTS, RADIUS, WINDOW
+from .local_means import CENTRE, RADIUS, WINDOW
+from .metrics import C1, C2, MS_SSIM_WEIGHTS
 from .modes import WHITE, comparable
 
 __all__ = ["gradient", "mse_gradient", "psnr_gradient", "ssim_gradient", "ms_ssim_gradient",
@@ -118,7 +119,7 @@ def ms_ssim_gradient(a: Image.Image, b: Image.Image, *, background: RGB = WHITE)
     x, y = metrics.luma(a, background), metrics.luma(b, background)
     pyramid = [(x, y)]
     for _ in MS_SSIM_WEIGHTS[1:]:
-        pyramid.append((metrics.halved(pyramid[-1][0]), metrics.halved(pyramid[-1][1])))
+        pyramid.append((local_means.halved(pyramid[-1][0]), local_means.halved(pyramid[-1][1])))
     score, total = 1.0, None  # total: Σ w_j ∂m_j / m_j, carried to the finer scale
     for scale in reversed(range(len(MS_SSIM_WEIGHTS))):
         x, y = pyramid[scale]
@@ -163,7 +164,7 @@ def _mean_and_gradient(x, y, *, coarsest):
     if min(x.size) >= WINDOW:
         return _valid_mean_and_gradient(x, y, coarsest)
     mean, grown = _valid_mean_and_gradient(
-        metrics.mirrored(x, RADIUS), metrics.mirrored(y, RADIUS), coarsest)
+        local_means.mirrored(x, RADIUS), local_means.mirrored(y, RADIUS), coarsest)
     return mean, _folded(grown, RADIUS, x.size)
 
 
@@ -178,13 +179,13 @@ def _valid_mean_and_gradient(x, y, coarsest):
     count = map_width * map_height
     result = Image.new("F", x.size)
     total = 0.0
-    rows = max(1, metrics.STRIP_PIXELS // width)
+    rows = max(1, local_means.STRIP_PIXELS // width)
     for top in range(0, height, rows):
         bottom = min(top + rows, height)
         first, last = max(0, top - 2 * RADIUS), min(map_height, bottom)
         box = (0, first, width, last + 2 * RADIUS)
-        xc, yc = metrics.centred(x.crop(box)), metrics.centred(y.crop(box))
-        moments = metrics.local_moments(xc, yc)
+        xc, yc = local_means.centred(x.crop(box)), local_means.centred(y.crop(box))
+        moments = local_means.local_moments(xc, yc)
         value, p, b, c = _adjoint_maps(moments, coarsest)
         own = min(bottom, map_height) - top  # window positions counted in this strip
         if own > 0:
@@ -202,7 +203,7 @@ def _adjoint_maps(moments, coarsest):
     """(the term's value, A − 2B·μy − C·μx, B, C) from the local moments of centred lumas.
 
     With μx = (μs + μd) / 2 and μy = (μs − μd) / 2 (centred), N and D from the
-    variances of s and d as `metrics.local_moments` says, C = 2l / D and
+    variances of s and d as `local_means.local_moments` says, C = 2l / D and
     B = −C · N / (2D), and the term is l · N / D = C · N / 2.
     """
     ms, md = moments[:2]
@@ -232,19 +233,19 @@ def _adjoint_blur(values, offset, rows):
     canvas padded by 2 × RADIUS columns each side, then blurred (valid)."""
     canvas = Image.new("F", (values.width + 4 * RADIUS, rows + 2 * RADIUS), 0.0)
     canvas.paste(values, (2 * RADIUS, offset))
-    return metrics.blurred(canvas)
+    return local_means.blurred(canvas)
 
 
 # Carrying gradients back through `metrics`' resampling ------------------------------
 
 def _folded(grown, border, size):
-    """The adjoint of `metrics.mirrored`: each mirrored copy's gradient added to its pixel."""
+    """The adjoint of `local_means.mirrored`: each mirrored copy's gradient added to its pixel."""
     columns = _folded_columns(grown, border, size[0]).transpose(Transpose.TRANSPOSE)
     return _folded_columns(columns, border, size[1]).transpose(Transpose.TRANSPOSE)
 
 
 def _folded_columns(grown, border, width):
-    """Undo `metrics.mirrored`'s column steps, last first."""
+    """Undo `local_means.mirrored`'s column steps, last first."""
     steps, remaining, current = [], border, width
     while remaining:
         step = min(remaining, current)
@@ -263,7 +264,7 @@ def _folded_columns(grown, border, width):
 
 
 def _spread_halving(coarse, size):
-    """The adjoint of `metrics.halved`: each pixel's gradient shared equally among the
+    """The adjoint of `local_means.halved`: each pixel's gradient shared equally among the
     pixels of `size` it averaged (a quarter each; half along an odd last row or column)."""
     width, height = size
     shares = Image.new("F", coarse.size, 0.25)

@@ -9,7 +9,7 @@ import dataclasses
 import warnings
 from typing import List, Tuple
 
-from . import formats, pipeline
+from . import formats, pipeline, reading
 from .modes import has_alpha
 from .report import what_happened
 from .results import FAILED, OPTIMIZED, Result
@@ -32,11 +32,11 @@ def describe_file(path: str, settings: Settings) -> Tuple[List[Tuple[str, str]],
     words. Raises `Fail` (or `Skip`) for a file the pipeline cannot open, as
     the pipeline words it.
     """
-    pipeline.raise_pillow_limit(settings.max_pixels)
+    reading.raise_pillow_limit(settings.max_pixels)
     with warnings.catch_warnings():  # about a broken EXIF block, say: past the caller's streams
         warnings.simplefilter("ignore")
-        before, data = pipeline.read_file(path, settings, {})
-        image, _ = pipeline.open_image(data, settings)
+        before, data = reading.read_file(path, settings, {})
+        image, _ = reading.open_image(data, settings)
         with image:
             facts = _facts(path, before.st_size, image, data)
     verdict = pipeline.optimize_file(path, dataclasses.replace(settings, dry_run=True))

@@ -8,16 +8,13 @@ CMYK, YCbCr and HSV are converted to RGB, and 16-bit samples (modes I;16 and
 I, read as 0-65535) are scaled to 0-255. The SSIM family also accepts mode
 "F" as luma already on the 0-255 scale.
 
-SSIM needs Gaussian-weighted local means, and Pillow has no filter for float
-images. They are built here from shifted crops: 11 crops weighted and summed
-in one ImageMath expression, down the columns and then along the rows, which
-yields the map exactly where the window fits. Images are processed in
-horizontal strips that overlap by the window's height less one, so memory
-stays bounded whatever the image size.
+SSIM needs Gaussian-weighted local means, which `local_means` builds from
+shifted crops with ImageMath. Images are processed in horizontal strips
+that overlap by the window's height less one, so memory stays bounded
+whatever the image size.
 
-The pieces those computations are built of (`check_images`, `luma`,
-`centred`, `local_moments`, `blurred`, `mirrored`, `halved`) are public for
-`gradients`, which differentiates them, but are not in ``__all__``.
+`check_images` and `luma` are public for `gradients`, which differentiates
+these metrics, but are not in ``__all__``.
 """
 
 import math
@@ -25,36 +22,21 @@ from typing import Optional, Tuple
 
 from PIL import Image, ImageChops
 
-from .compat import Transpose, image_math
+from . import local_means
+from .compat import image_math
+from .local_means import CENTRE, RADIUS, WINDOW, centred, halved, local_moments, mirrored
 from .modes import COMPARABLE_MODES, WHITE, check_pair, comparable, opaque
 
 __all__ = ["diff_ratio", "psnr", "ssim", "ssim_map", "ms_ssim", "exact_mean"]
 
 RGB = Tuple[int, int, int]
 
-# Wang et al. 2004: an 11-tap Gaussian window with sigma 1.5, K1 = 0.01,
-# K2 = 0.03, for 8-bit data (L = 255).
-RADIUS = 5
-WINDOW = 2 * RADIUS + 1
-SIGMA = 1.5
+# Wang et al. 2004's constants for 8-bit data (L = 255): K1 = 0.01, K2 = 0.03.
 C1 = (0.01 * 255) ** 2
 C2 = (0.03 * 255) ** 2
-_GAUSSIAN = [math.exp(-((k - RADIUS) ** 2) / (2 * SIGMA ** 2)) for k in range(WINDOW)]
-WEIGHTS = tuple(value / sum(_GAUSSIAN) for value in _GAUSSIAN)
 
 # Wang, Simoncelli and Bovik 2003: the weight of each scale, finest first.
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
-
-# About this many map pixels per strip (512 kB per float image): a 12 MP
-# image takes about 92 strips. Measured (benchmarks/metrics_speed.py): at
-# 12 MP as fast as strips twice as big, with a peak of 284 MB instead of
-# 362 MB; smaller strips multiply Python's per-call overhead.
-STRIP_PIXELS = 1 << 17
-
-# Luma minus 127.5: sums and differences of two such lumas lie in ±255, so
-# their squares stay below 65026, where float32 keeps the variances precise.
-CENTRE = 127.5
-_CENTRED = [value - CENTRE for value in range(256)]
 
 
 def diff_ratio(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float:
@@ -304,44 +286,6 @@ def exact_mean(image: Image.Image, box: Optional[Tuple[int, int, int, int]] = No
     return image.reduce((box[2] - box[0], box[3] - box[1]), box).getpixel((0, 0))
 
 
-# Float images -------------------------------------------------------------------
-
-
-def mirrored(image, border):
-    """The image grown by `border` pixels per side, mirrored at its edges (d c b a | a b c d).
-
-    A side shorter than the border is mirrored again and again, as numpy's
-    "symmetric" and scipy's "reflect" modes do.
-    """
-    image = _mirrored_columns(image, border)
-    return _mirrored_columns(image.transpose(Transpose.TRANSPOSE), border).transpose(
-        Transpose.TRANSPOSE)
-
-
-def _mirrored_columns(image, border):
-    while border:
-        step = min(border, image.width)  # each edge stays where the pattern reflects
-        width, height = image.size
-        grown = Image.new(image.mode, (width + 2 * step, height))
-        grown.paste(image, (step, 0))
-        for left, at in ((0, 0), (width - step, width + step)):
-            edge = image.crop((left, 0, left + step, height))
-            grown.paste(edge.transpose(Transpose.FLIP_LEFT_RIGHT), (at, 0))
-        image, border = grown, border - step
-    return image
-
-
-def halved(image):
-    """2×2 means in float, an odd last row or column averaged with itself; strip by strip."""
-    width, height = image.size
-    result = Image.new("F", ((width + 1) // 2, (height + 1) // 2))
-    rows = 2 * max(1, STRIP_PIXELS // width)
-    for top in range(0, height, rows):
-        strip = image.crop((0, top, width, min(top + rows, height))).convert("F")
-        result.paste(strip.reduce(2), (0, top // 2))
-    return result
-
-
 # SSIM ---------------------------------------------------------------------------
 
 def _map_mean(x, y, term):
@@ -371,31 +315,10 @@ def _strip_terms(x, y):
     """
     width, height = x.size
     map_height = height - 2 * RADIUS
-    rows = max(1, STRIP_PIXELS // width)
+    rows = max(1, local_means.STRIP_PIXELS // width)
     for top in range(0, map_height, rows):
         box = (0, top, width, min(top + rows, map_height) + 2 * RADIUS)
         yield (top,) + _local_terms(centred(x.crop(box)), centred(y.crop(box)))
-
-
-def centred(image):
-    """Luma ("L" or "F") − 127.5 as a float image."""
-    if image.mode == "F":
-        return image_math(lambda x: x - CENTRE, image)
-    return image.point(_CENTRED, "F")
-
-
-def local_moments(x, y):
-    """(μs, μd, E[s²], E[d²]): the local means of the sum s = x + y and the
-    difference d = x − y of two centred lumas, and of their squares.
-
-    Four blurs give what SSIM needs, where x and y would take five: with
-    means μ and variances v, 2μxμy and μx² + μy² are (μs² ∓ μd²) / 2, and
-    2σxy and σx² + σy² are (vs ∓ vd) / 2.
-    """
-    total = image_math(lambda x, y: x + y, x, y)
-    difference = image_math(lambda x, y: x - y, x, y)
-    return (blurred(total), blurred(difference), blurred(image_math(lambda s: s * s, total)),
-            blurred(image_math(lambda d: d * d, difference)))
 
 
 def _local_terms(x, y):
@@ -412,22 +335,3 @@ def _local_terms(x, y):
         return (vs - vd + 2 * C2) / (vs + vd + 2 * C2)
 
     return image_math(luminance, ms, md), image_math(contrast_structure, ms, md, mss, mdd)
-
-
-def blurred(image):
-    """Gaussian-weighted means where the whole window fits: 2 × RADIUS px smaller."""
-    width, height = image.size
-    height -= 2 * RADIUS
-    columns = _weighted_sum([image.crop((0, k, width, k + height)) for k in range(WINDOW)])
-    width -= 2 * RADIUS
-    return _weighted_sum([columns.crop((k, 0, k + width, height)) for k in range(WINDOW)])
-
-
-def _weighted_sum(taps):
-    """Σ WEIGHTS[k] · taps[k], adding the taps of equal weight before multiplying."""
-    def weighted(*taps):
-        total = taps[RADIUS] * WEIGHTS[RADIUS]
-        for k in range(RADIUS):
-            total = total + (taps[k] + taps[-1 - k]) * WEIGHTS[k]
-        return total
-    return image_math(weighted, *taps)

@@ -14,17 +14,16 @@ import warnings
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from . import formats, metrics, modes, reasons, transforms, writer
 from .errors import Fail, Skip
-from .metadata import clean_exif, exif_problem, without_jpeg_exif
+from .metadata import clean_exif, exif_problem
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
+from .reading import HEADER_BYTES, check_header, open_image, read_file
 from .settings import BIG_PHOTO_BYTES, Settings
 
 ALREADY_OPTIMIZED = "already optimized (it carries our marker; --force redoes it)"
-# What is read of a file before the rest: past the EXIF, ICC and XMP segments of nearly every JPEG.
-HEADER_BYTES = 1 << 18
 EXIF_UNREADABLE = "Pillow cannot read it"
 
 
@@ -42,17 +41,6 @@ def optimize_data(data: bytes, settings: Settings, *, name: str) -> Tuple[bytes,
     """
     encoded, result = _outcome(name, lambda facts: _optimize_data(data, settings, facts))
     return (encoded if result.status == OPTIMIZED else data), result
-
-
-def raise_pillow_limit(max_pixels):
-    """Let Pillow open images up to our own --max-pixels limit.
-
-    `open_image` enforces --max-pixels itself before decoding; Pillow's global
-    guard would otherwise refuse images above twice its default first. This is
-    the one Pillow global we touch, and only ever to raise it to our limit.
-    """
-    if Image.MAX_IMAGE_PIXELS is not None and max_pixels > Image.MAX_IMAGE_PIXELS:
-        Image.MAX_IMAGE_PIXELS = max_pixels
 
 
 def _outcome(path, work):
@@ -106,7 +94,7 @@ def _optimize_data(data, settings, facts):
     facts["size_before"] = len(data)
     if not data:
         raise Fail("empty (0 bytes)")
-    _check_header(data[:HEADER_BYTES], settings)
+    check_header(data[:HEADER_BYTES], settings)
     return _encode(_plan(data, settings, facts), len(data), settings, facts)
 
 
@@ -179,108 +167,6 @@ def _copy_unchanged(path, root, data, before, settings):
     writer.replace_file(output_path, data, like=before, keep_times=not settings.update_mtime)
 
 
-def read_file(path, settings, facts):
-    """The file's status and bytes, once its header showed an image we may decode.
-
-    Never opens what is not a regular file (a FIFO would block), and reads
-    only the first HEADER_BYTES of what is no image or too large: a 1 GB
-    file of zeros named .jpg costs nothing. `facts` gets its size_before as
-    soon as it is known, so that a file refused from its header still counts.
-    """
-    if not os.path.lexists(path):
-        raise Fail("no such file or folder")
-    if not os.path.exists(path):  # a symbolic link to nothing
-        raise Fail(f"broken symbolic link: its target {_link_target(path)} does not exist")
-    if not os.path.isfile(path):
-        raise Fail("not a regular file")
-    with open(path, "rb", opener=_open_without_blocking) as handle:
-        before = os.fstat(handle.fileno())
-        if not stat.S_ISREG(before.st_mode):  # replaced by something else meanwhile
-            raise Fail("not a regular file")
-        facts["size_before"] = before.st_size
-        if before.st_size == 0:
-            raise Fail("empty file (0 bytes)")
-        head = handle.read(HEADER_BYTES)
-        _check_header(head, settings)
-        if len(head) < HEADER_BYTES:  # that was all of it
-            return before, head
-        handle.seek(0)
-        return before, handle.read()
-
-
-def _open_without_blocking(path, flags):
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
-
-
-def _check_header(head, settings):
-    """Refuse from the first bytes what is too large, or no image at all."""
-    try:
-        size = Image.open(io.BytesIO(head)).size
-    except UnidentifiedImageError:
-        if reasons.claimed_format(head) or formats.optional_opener(head):
-            return  # perhaps a longer header, a broken EXIF block, HEIF: read it all
-        raise Fail(reasons.not_an_image(head)) from None
-    except Image.DecompressionBombError as error:
-        raise reasons.too_large(settings.max_pixels, error=error) from None
-    except Exception:
-        return  # reading the whole file tells precisely what is wrong
-    _check_dimensions(size, settings)
-
-
-def open_image(data, settings):
-    """(image, whether its EXIF was unreadable): opened, not decoded, within our pixel limit."""
-    try:
-        image, exif_unreadable = _open_any(data)
-    except UnidentifiedImageError:
-        raise Fail(reasons.not_an_image(data)) from None
-    except Image.DecompressionBombError as error:
-        raise reasons.too_large(settings.max_pixels, error=error) from None
-    except (Skip, Fail):
-        raise
-    except Exception as error:  # a plugin that recognised the file choked on its header
-        raise reasons.failure(error, reasons.claimed_format(data), part="header") from None
-    _check_dimensions(image.size, settings)
-    return image, exif_unreadable
-
-
-def _check_dimensions(size, settings):
-    width, height = size
-    if width <= 0 or height <= 0:
-        raise Fail(f"invalid dimensions {width}x{height}")
-    if width * height > settings.max_pixels:
-        raise reasons.too_large(settings.max_pixels, size=size)
-
-
-def _open_any(data):
-    """(image, whether its EXIF was unreadable), through Pillow, else without the JPEG's EXIF
-    block (which can stop Pillow from opening a sound photo), else through the optional
-    package of a format Pillow cannot open by itself (HEIF)."""
-    try:
-        return Image.open(io.BytesIO(data)), False
-    except Image.DecompressionBombError:
-        raise
-    except Exception as error:
-        without_exif = _open_without_exif(data)
-        if without_exif is not None:
-            return without_exif, True
-        plugin = formats.optional_opener(data)
-        if not (isinstance(error, UnidentifiedImageError) and plugin):
-            raise
-    if not plugin.register_opener():
-        raise Skip(plugin.OPENER_MISSING, problem=True)
-    return Image.open(io.BytesIO(data)), False
-
-
-def _open_without_exif(data):
-    stripped = without_jpeg_exif(data)
-    if stripped is None:
-        return None
-    try:
-        return Image.open(io.BytesIO(stripped))
-    except Exception:
-        return None
-
-
 def _exif_note(source, exif_unreadable, settings):
     """With -ke, what the result line says about an EXIF block that had to be dropped."""
     if not settings.keep_exif:
@@ -332,10 +218,6 @@ def _decode(image):
         image.load()
     except Exception as error:  # OSError, SyntaxError, ValueError...: Pillow's "broken file"
         raise reasons.failure(error, image.format, part="data") from None
-
-
-def _link_target(path):
-    return os.path.join(os.path.dirname(path), os.readlink(path))
 
 
 def _refuse_converting_a_link(path, source_format, target_format, settings):

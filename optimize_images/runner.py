@@ -14,7 +14,8 @@ from functools import partial
 
 from . import parent_watch
 from .errors import OptimizeImagesError
-from .pipeline import optimize_file, raise_pillow_limit
+from .pipeline import optimize_file
+from .reading import raise_pillow_limit
 from .results import FAILED, Result
 
 PROCESS, THREAD, SERIAL, DASK = "process", "thread", "serial", "dask"

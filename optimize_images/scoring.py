@@ -14,7 +14,8 @@ the search's instrument only.
 
 from . import metrics
 from .compat import Resampling, image_math
-from .metrics import C1, C2, RADIUS, WEIGHTS
+from .local_means import RADIUS, WEIGHTS
+from .metrics import C1, C2
 
 _CENTRE = 127.5
 _CENTRED = [value - _CENTRE for value in range(256)]

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageChops, ImageFilter
 
 from helpers import photo
-from optimize_images import gradients, metrics
+from optimize_images import gradients, local_means, metrics
 from optimize_images.compat import image_math
 from references import ms_ssim_of_arrays, ssim_of_arrays
 
@@ -112,7 +112,7 @@ def test_a_step_along_the_gradient_raises_the_score():
 def test_strips_give_the_same_gradient_as_one_piece(function, monkeypatch):
     a, b = noisy_pair((60, 50))
     whole = function(a, b)
-    monkeypatch.setattr(metrics, "STRIP_PIXELS", 60 * 7)  # strips of 7 rows
+    monkeypatch.setattr(local_means, "STRIP_PIXELS", 60 * 7)  # strips of 7 rows
     difference = image_math(lambda x, y: abs(x - y), whole, function(a, b))
     largest = max(abs(value) for value in whole.getextrema())
     assert difference.getextrema()[1] <= 1e-6 * largest

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from optimize_images import metrics
+from optimize_images import local_means, metrics
 from references import luma_array, ms_ssim_of_arrays, ssim_of_arrays
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "metrics_reference.json"
@@ -276,7 +276,7 @@ def test_strips_give_the_same_result_as_one_piece(monkeypatch):
     other = jpeg(image, 30)
     whole = (metrics.ssim(image, other), metrics.ms_ssim(image, other),
              metrics.ssim_map(image, other).tobytes())
-    monkeypatch.setattr(metrics, "STRIP_PIXELS", 200 * 7)  # strips of 7 rows
+    monkeypatch.setattr(local_means, "STRIP_PIXELS", 200 * 7)  # strips of 7 rows
     # The map is the same to the bit; each strip's mean is rounded to float32.
     assert metrics.ssim(image, other) == pytest.approx(whole[0], abs=1e-7)
     assert metrics.ms_ssim(image, other) == pytest.approx(whole[1], abs=1e-7)

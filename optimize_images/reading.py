@@ -1,0 +1,138 @@
+"""Reading a file and opening its image: every check made before decoding.
+
+A file is read only once its first HEADER_BYTES show an image within the
+pixel limit, so that what is no image, or too large, costs no more than
+those bytes; the image is then opened (not decoded) through Pillow, without
+a JPEG's EXIF block when that block stops Pillow, or through an optional
+package (HEIF). What is refused raises `Fail` or `Skip` with plain words.
+"""
+
+import io
+import os
+import stat
+
+from PIL import Image, UnidentifiedImageError
+
+from . import formats, reasons
+from .errors import Fail, Skip
+from .metadata import without_jpeg_exif
+
+# What is read of a file before the rest: past the EXIF, ICC and XMP segments of nearly every JPEG.
+HEADER_BYTES = 1 << 18
+
+
+def raise_pillow_limit(max_pixels):
+    """Let Pillow open images up to our own --max-pixels limit.
+
+    `open_image` enforces --max-pixels itself before decoding; Pillow's global
+    guard would otherwise refuse images above twice its default first. This is
+    the one Pillow global we touch, and only ever to raise it to our limit.
+    """
+    if Image.MAX_IMAGE_PIXELS is not None and max_pixels > Image.MAX_IMAGE_PIXELS:
+        Image.MAX_IMAGE_PIXELS = max_pixels
+
+
+def read_file(path, settings, facts):
+    """The file's status and bytes, once its header showed an image we may decode.
+
+    Never opens what is not a regular file (a FIFO would block), and reads
+    only the first HEADER_BYTES of what is no image or too large: a 1 GB
+    file of zeros named .jpg costs nothing. `facts` gets its size_before as
+    soon as it is known, so that a file refused from its header still counts.
+    """
+    if not os.path.lexists(path):
+        raise Fail("no such file or folder")
+    if not os.path.exists(path):  # a symbolic link to nothing
+        raise Fail(f"broken symbolic link: its target {_link_target(path)} does not exist")
+    if not os.path.isfile(path):
+        raise Fail("not a regular file")
+    with open(path, "rb", opener=_open_without_blocking) as handle:
+        before = os.fstat(handle.fileno())
+        if not stat.S_ISREG(before.st_mode):  # replaced by something else meanwhile
+            raise Fail("not a regular file")
+        facts["size_before"] = before.st_size
+        if before.st_size == 0:
+            raise Fail("empty file (0 bytes)")
+        head = handle.read(HEADER_BYTES)
+        check_header(head, settings)
+        if len(head) < HEADER_BYTES:  # that was all of it
+            return before, head
+        handle.seek(0)
+        return before, handle.read()
+
+
+def _open_without_blocking(path, flags):
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def check_header(head, settings):
+    """Refuse from the first bytes what is too large, or no image at all."""
+    try:
+        size = Image.open(io.BytesIO(head)).size
+    except UnidentifiedImageError:
+        if reasons.claimed_format(head) or formats.optional_opener(head):
+            return  # perhaps a longer header, a broken EXIF block, HEIF: read it all
+        raise Fail(reasons.not_an_image(head)) from None
+    except Image.DecompressionBombError as error:
+        raise reasons.too_large(settings.max_pixels, error=error) from None
+    except Exception:
+        return  # reading the whole file tells precisely what is wrong
+    check_dimensions(size, settings)
+
+
+def open_image(data, settings):
+    """(image, whether its EXIF was unreadable): opened, not decoded, within our pixel limit."""
+    try:
+        image, exif_unreadable = _open_any(data)
+    except UnidentifiedImageError:
+        raise Fail(reasons.not_an_image(data)) from None
+    except Image.DecompressionBombError as error:
+        raise reasons.too_large(settings.max_pixels, error=error) from None
+    except (Skip, Fail):
+        raise
+    except Exception as error:  # a plugin that recognised the file choked on its header
+        raise reasons.failure(error, reasons.claimed_format(data), part="header") from None
+    check_dimensions(image.size, settings)
+    return image, exif_unreadable
+
+
+def check_dimensions(size, settings):
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise Fail(f"invalid dimensions {width}x{height}")
+    if width * height > settings.max_pixels:
+        raise reasons.too_large(settings.max_pixels, size=size)
+
+
+def _open_any(data):
+    """(image, whether its EXIF was unreadable), through Pillow, else without the JPEG's EXIF
+    block (which can stop Pillow from opening a sound photo), else through the optional
+    package of a format Pillow cannot open by itself (HEIF)."""
+    try:
+        return Image.open(io.BytesIO(data)), False
+    except Image.DecompressionBombError:
+        raise
+    except Exception as error:
+        without_exif = _open_without_exif(data)
+        if without_exif is not None:
+            return without_exif, True
+        plugin = formats.optional_opener(data)
+        if not (isinstance(error, UnidentifiedImageError) and plugin):
+            raise
+    if not plugin.register_opener():
+        raise Skip(plugin.OPENER_MISSING, problem=True)
+    return Image.open(io.BytesIO(data)), False
+
+
+def _open_without_exif(data):
+    stripped = without_jpeg_exif(data)
+    if stripped is None:
+        return None
+    try:
+        return Image.open(io.BytesIO(stripped))
+    except Exception:
+        return None
+
+
+def _link_target(path):
+    return os.path.join(os.path.dirname(path), os.readlink(path))
