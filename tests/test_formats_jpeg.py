@@ -9,6 +9,7 @@ from optimize_images import formats
 from optimize_images.api import optimize
 from optimize_images.formats import jpeg
 from optimize_images.results import OPTIMIZED
+from optimize_images.settings import Settings
 
 from helpers import encode, opened, photo, write
 
@@ -57,3 +58,50 @@ def test_grayscale_probes_encode_one_table():
     from optimize_images.settings import Settings
     assert len(jpeg.tables_for("L", Settings(), 80)) == 1
     assert len(jpeg.tables_for("RGB", Settings(), 80)) == 2
+
+
+# Baseline or progressive ----------------------------------------------------------------
+
+def smooth(size):
+    """Few details for its size, as a phone's high-resolution photo of a clear sky has."""
+    return photo((size[0] // 8, size[1] // 8)).resize(size, Image.Resampling.LANCZOS)
+
+
+def grainy(size):
+    """Detail everywhere, as an old camera's noisy photo has."""
+    return Image.blend(photo(size), Image.effect_noise(size, 60).convert("RGB"), 0.3)
+
+
+def both_scan_orders(image, level):
+    """(baseline bytes, progressive bytes) of `image` coded as the optimizer codes it."""
+    settings = Settings(paths=("x",))
+    coding = {"qtables": jpeg.tables_for("RGB", settings, level), "subsampling": 2,
+              "optimize": True}
+    return tuple(len(encode(image, "JPEG", progressive=progressive, **coding))
+                 for progressive in (False, True))
+
+
+@pytest.mark.parametrize("make, size, level, progressive_wins", [
+    (smooth, (1600, 1200), 70, False),  # bigger than the sample: chosen on the sample
+    (grainy, (1600, 1200), 85, True),
+    (smooth, (400, 300), 70, False),  # no bigger than the sample: encoded both ways
+    (grainy, (400, 300), 85, True),
+])
+def test_the_scan_order_is_the_one_that_takes_fewer_bytes(tmp_path, make, size, level,
+                                                          progressive_wins):
+    image = make(size)
+    baseline, progressive = both_scan_orders(image, level)
+    assert (progressive < baseline) == progressive_wins  # the case shows what it claims to
+    path = write(tmp_path / "a.png", image)
+    optimize(str(path), convert_all=True, quality=level, force_delete=True)
+    written = opened(tmp_path / "a.jpg")
+    assert bool(written.info.get("progressive")) == progressive_wins
+
+
+def test_the_classic_search_is_progressive_above_10_kb_as_2_x_was(tmp_path):
+    image = smooth((1600, 1200))
+    baseline, progressive = both_scan_orders(image, 75)
+    assert baseline < progressive
+    path = write(tmp_path / "a.jpg", image, quality=98)
+    optimize(str(path), metric="sad", sample="thumbnail")
+    assert opened(path).info.get("progressive")
