@@ -5,8 +5,8 @@ from PIL import Image
 from .compat import Resampling
 
 THUMBNAIL_SIDE = 400
-TILE_GRID = 4  # a 4×4 grid of tiles...
-TILE_SIDE = 112  # ...of 112 px: a 448×448 mosaic, about a thumbnail's pixel count
+TILE_GRID = 3  # a 3×3 grid of tiles...
+TILE_SIDE = 112  # ...of 112 px: a 336×336 mosaic, 0.7 of a thumbnail's pixels
 BLOCK = 16  # JPEG's largest MCU: tiles start on this grid
 
 

@@ -591,7 +591,7 @@ def test_metric_names_what_the_search_measured(tmp_path, metric, low, high):
 
 
 def test_sample_chooses_what_the_search_encodes(tmp_path):
-    # Bigger than the 448x448 tile mosaic, so tiles and thumbnail are different samples.
+    # Bigger than the tile mosaic, so tiles and thumbnail are different samples.
     tiles, _ = searched(tmp_path, "--sample", "tiles", size=(640, 480))
     thumbnail, _ = searched(tmp_path, "--sample", "thumbnail", name="b.jpg", size=(640, 480))
     assert tiles.split("  ")[-2:] != thumbnail.split("  ")[-2:]  # quality and metric value

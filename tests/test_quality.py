@@ -117,24 +117,25 @@ def test_the_source_quality_caps_the_search():
 def test_tiles_are_spread_on_the_block_grid():
     image = photo((1000, 700))
     mosaic = sampling.tiles(image)
-    assert mosaic.size == (448, 448)
-    starts = sampling._starts(1000, 112, 4)
+    grid, side = sampling.TILE_GRID, sampling.TILE_SIDE
+    assert mosaic.size == (grid * side, grid * side)
+    starts = sampling._starts(1000, side, grid)
     assert all(start % 16 == 0 for start in starts)
     assert starts == sorted(starts) and starts[0] < 250 and starts[-1] > 700
-    first_tile = image.crop((starts[0], sampling._starts(700, 112, 4)[0],
-                             starts[0] + 112, sampling._starts(700, 112, 4)[0] + 112))
-    assert mosaic.crop((0, 0, 112, 112)).tobytes() == first_tile.tobytes()
+    top = sampling._starts(700, side, grid)[0]
+    first_tile = image.crop((starts[0], top, starts[0] + side, top + side))
+    assert mosaic.crop((0, 0, side, side)).tobytes() == first_tile.tobytes()
 
 
 def test_an_image_no_bigger_than_the_mosaic_is_its_own_sample():
-    image = photo((400, 300))
+    image = photo((320, 240))
     assert sampling.tiles(image) is image
 
 
 def test_a_thin_image_still_gives_a_full_sample():
     image = photo((3000, 100))
     mosaic = sampling.tiles(image)
-    assert mosaic.size == (448, 400)
+    assert mosaic.size == (sampling.TILE_GRID * sampling.TILE_SIDE, sampling.TILE_GRID * 100)
 
 
 @pytest.mark.parametrize("mode", ["RGB", "L"])

@@ -72,7 +72,7 @@ def _in_fewer_bytes(image, coding, metadata):
     smooth, high-resolution ones (below about 0.5 bit per pixel), and they
     take twice as long to encode and to decode again. Which one wins is tried
     on the sample of full-resolution tiles: on 43 photos it chose as the full
-    images would have 41 times, 0.02% of the bytes from the better of the
+    images would have 40 times, 0.02% of the bytes from the better of the
     two. An image no bigger than the sample is encoded both ways.
     """
     sample = sampling.tiles(image)
