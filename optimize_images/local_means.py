@@ -93,12 +93,12 @@ def blurred(image):
     """Gaussian-weighted means where the whole window fits: 2 × RADIUS px smaller."""
     width, height = image.size
     height -= 2 * RADIUS
-    columns = _weighted_sum([image.crop((0, k, width, k + height)) for k in range(WINDOW)])
+    columns = weighted_sum([image.crop((0, k, width, k + height)) for k in range(WINDOW)])
     width -= 2 * RADIUS
-    return _weighted_sum([columns.crop((k, 0, k + width, height)) for k in range(WINDOW)])
+    return weighted_sum([columns.crop((k, 0, k + width, height)) for k in range(WINDOW)])
 
 
-def _weighted_sum(taps):
+def weighted_sum(taps):
     """Σ WEIGHTS[k] · taps[k], adding the taps of equal weight before multiplying."""
     def weighted(*taps):
         total = taps[RADIUS] * WEIGHTS[RADIUS]

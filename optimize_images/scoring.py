@@ -14,11 +14,9 @@ the search's instrument only.
 
 from . import metrics
 from .compat import Resampling, image_math
-from .local_means import RADIUS, WEIGHTS
+from .local_means import CENTRE, RADIUS, WINDOW, centred, weighted_sum
 from .metrics import C1, C2
 
-_CENTRE = 127.5
-_CENTRED = [value - _CENTRE for value in range(256)]
 # Below this many rows or columns a stride-2 map has too few windows to
 # stand for the whole map (and the exact score is cheap): score exactly.
 _SMALLEST_SIDE = 64
@@ -56,7 +54,7 @@ class _StridedSsim:
         mean_x = self._blurred(self._x_phases)
         mean_xx = self._blurred(_products(self._x_phases, self._x_phases))
         self._mean_x = mean_x
-        self._luminance_x = image_math(lambda m: (m + _CENTRE) * (m + _CENTRE) + C1, mean_x)
+        self._luminance_x = image_math(lambda m: (m + CENTRE) * (m + CENTRE) + C1, mean_x)
         self._variance_x = image_math(lambda m, mm: mm - m * m + C2, mean_x, mean_xx)
 
     def __call__(self, candidate):
@@ -66,7 +64,7 @@ class _StridedSsim:
         mean_xy = self._blurred(_products(self._x_phases, y_phases))
 
         def ssim(mx, my, myy, mxy, lx, vx):
-            ux, uy = mx + _CENTRE, my + _CENTRE
+            ux, uy = mx + CENTRE, my + CENTRE
             luminance = (ux * uy * 2 + C1) / (lx + uy * uy)
             contrast_structure = ((mxy - mx * my) * 2 + C2) / (vx + myy - my * my)
             return luminance * contrast_structure
@@ -82,8 +80,7 @@ class _StridedSsim:
 
 
 def _centred_luma(image):
-    luma = image if image.mode == "L" else image.convert("L")
-    return luma.point(_CENTRED, "F")
+    return centred(image if image.mode == "L" else image.convert("L"))
 
 
 def _products(first, second):
@@ -126,10 +123,4 @@ def _weighted(phases, count, *, vertical):
                                                                   height)
         return image.crop(box)
 
-    def weighted(*taps):
-        total = taps[RADIUS] * WEIGHTS[RADIUS]
-        for k in range(RADIUS):
-            total = total + (taps[k] + taps[-1 - k]) * WEIGHTS[k]
-        return total
-
-    return image_math(weighted, *(tap(k) for k in range(2 * RADIUS + 1)))
+    return weighted_sum([tap(k) for k in range(WINDOW)])

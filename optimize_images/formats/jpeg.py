@@ -57,12 +57,17 @@ def encode(image, job):
               "optimize": True}
     metadata = {"comment": MARKER_TEXT.encode(), "icc_profile": job.icc_profile,
                 "exif": job.exif, "dpi": job.dpi}
-    if settings.metric == "sad":
+    if _classic(settings):
         data = save_to_bytes(image, NAME, progressive=job.source_size > PROGRESSIVE_ABOVE,
                              **coding, **metadata)
     else:
         data = _in_fewer_bytes(image, coding, metadata)
     return Encoded(data, quality=choice_quality, metric=metric_name, metric_value=metric_value)
+
+
+def _classic(settings):
+    """The classic search (--metric sad) encodes as optimize-images 2.x did."""
+    return settings.metric == "sad"
 
 
 def _in_fewer_bytes(image, coding, metadata):
@@ -134,7 +139,7 @@ def subsampling_for(mode, settings, source_subsampling):
     """
     if mode != "RGB":
         return None  # one component, or CMYK: Pillow's own choice
-    finer = settings.metric != "sad" and source_subsampling in (0, 1)
+    finer = not _classic(settings) and source_subsampling in (0, 1)
     return 1 if finer else 2
 
 
