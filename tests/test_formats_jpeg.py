@@ -34,7 +34,7 @@ def test_auto_tables_are_mozjpegs_for_luma_and_chroma(tmp_path):
     path = write(tmp_path / "a.jpg", photo((320, 240)), quality=95)
     result = optimize(str(path)).results[0]
     tables = opened(path).quantization
-    assert list(tables[0]) == list(tables[1]) == jpeg._scaled(jpeg.MOZJPEG_TABLE, result.quality)
+    assert tuple(tables[0]) == tuple(tables[1]) == jpeg._scaled(jpeg.MOZJPEG_TABLE, result.quality)
 
 
 def test_standard_tables_are_libjpegs_at_the_quality(tmp_path):

@@ -22,7 +22,7 @@ PROGRESSIVE_ABOVE = 10_000
 
 # mozjpeg's default quantization table (index 3, by N. Robidoux), used for
 # luma and chroma alike; libjpeg scales it by quality as it does its own.
-MOZJPEG_TABLE = [
+MOZJPEG_TABLE = (
     16, 16, 16, 18, 25, 37, 56, 85,
     16, 17, 20, 27, 34, 40, 53, 75,
     16, 20, 24, 31, 43, 62, 91, 135,
@@ -31,7 +31,7 @@ MOZJPEG_TABLE = [
     37, 40, 62, 74, 94, 124, 169, 238,
     56, 53, 91, 106, 131, 169, 226, 311,
     85, 75, 135, 156, 189, 238, 311, 418,
-]
+)
 
 
 def inspect(image, data):
@@ -229,9 +229,12 @@ def _table_distance(observed, family, level):
                for value, expected in zip(table, _scaled(base, level)))
 
 
+@lru_cache(maxsize=512)
 def _scaled(base, level):
+    """A base table (a tuple) scaled to a quality as libjpeg scales it; cached, because
+    every JPEG's quality estimate compares its tables with a few dozen of these."""
     scale = 5000 // level if level < 50 else 200 - 2 * level
-    return [min(255, max(1, (value * scale + 50) // 100)) for value in base]
+    return tuple(min(255, max(1, (value * scale + 50) // 100)) for value in base)
 
 
 @lru_cache(maxsize=1)
@@ -239,4 +242,4 @@ def _standard_tables():
     """libjpeg's base tables (quality 50), read back from a tiny encode."""
     data = save_to_bytes(Image.new("RGB", (8, 8)), NAME, quality=50)
     with Image.open(io.BytesIO(data)) as probe:
-        return tuple(list(probe.quantization[index]) for index in (0, 1))
+        return tuple(tuple(probe.quantization[index]) for index in (0, 1))
