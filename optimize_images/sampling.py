@@ -6,7 +6,7 @@ from .compat import Resampling
 
 THUMBNAIL_SIDE = 400
 TILE_GRID = 3  # a 3×3 grid of tiles...
-TILE_SIDE = 112  # ...of 112 px: a 336×336 mosaic, 0.7 of a thumbnail's pixels
+TILE_SIDE = 96  # ...of 96 px: a 288×288 mosaic, about half a thumbnail's pixels
 BLOCK = 16  # JPEG's largest MCU: tiles start on this grid
 
 
