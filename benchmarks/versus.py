@@ -52,6 +52,7 @@ def parse_arguments(argv):
     parser.add_argument("--jobs", type=int, default=2, help="worker count for both tools")
     parser.add_argument("--presets", default=",".join(PRESETS),
                         help="our presets to run besides the default ('' for none)")
+    parser.add_argument("--metric", help="run our presets with this --metric (e.g. ms-ssim)")
     parser.add_argument("--butteraugli-max-mp", type=float, default=3.2)
     parser.add_argument("--peer-venv", type=Path, default=DEFAULT_VENV)
     return parser.parse_args(argv)
@@ -66,8 +67,10 @@ def tools(arguments):
         found["2.2.0"] = ([str(peer), *jobs], None)
     ours = ours_command("") + jobs
     found["ours"] = (ours, ours_environment())
+    metric = ["--metric", arguments.metric] if arguments.metric else []
     for preset in filter(None, arguments.presets.split(",")):
-        found[f"ours --preset {preset}"] = (ours + ["--preset", preset], ours_environment())
+        found[shlex.join(["ours", *metric, "--preset", preset])] = (
+            ours + metric + ["--preset", preset], ours_environment())
     if shutil.which("jpegoptim"):
         found["jpegoptim --max=80"] = (["jpegoptim", "--max=80", "--quiet"], None)
     return found
