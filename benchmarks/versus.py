@@ -3,8 +3,10 @@
 Each tool optimizes fresh copies of the folder in place, in one run: the peer
 (optimize-images 2.2.0 from PyPI, in its own virtual environment, made on first
 use), ours at the default settings and at each --preset, and `jpegoptim
---max=80` over the JPEGs when it is installed. Wall time is the best of --runs
-(copying not timed); the outputs of the last run are then judged against the
+--max=80` over the JPEGs when it is installed. The tools take turns, run after
+run, so a change in the machine's load falls on all of them alike; wall time is
+the median of --runs (copying not timed). The outputs of the last run are judged
+against the
 originals by two judges the search does not optimize (benchmarks/judge.py):
 full-image SSIM (scikit-image with Wang et al.'s settings) and butteraugli
 (on images up to --butteraugli-max-mp megapixels; unchanged files count 0, and
@@ -26,6 +28,7 @@ max at most the peer's, full-image SSIM worst at least 0.967, wall time at most
 import argparse
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,15 +88,25 @@ def run_tool(command, environment, copy):
                           text=True)
 
 
-def measure(command, environment, folder, runs, scratch):
-    times = []
+def measure(tools_found, folder, runs, scratch):
+    """name → the tool's median wall time, last run's outcome and its folder compared.
+
+    The tools take turns within each run (interleaved, not one tool's runs in a row).
+    """
+    times = {name: [] for name in tools_found}
+    last = {}
     for run in range(runs):
-        copy = fresh_copy(folder, scratch / f"run{run}" / folder.name)
-        started = time.perf_counter()
-        completed = run_tool(command, environment, copy)
-        times.append(time.perf_counter() - started)
-    return {"best": min(times), "returncode": completed.returncode,
-            "stderr": completed.stderr, "copy": copy, **compare_folders(folder, copy)}
+        for index, (name, (command, environment)) in enumerate(tools_found.items()):
+            if name in last:
+                shutil.rmtree(last[name][1].parent)
+            copy = fresh_copy(folder, scratch / f"tool{index}-run{run}" / folder.name)
+            started = time.perf_counter()
+            completed = run_tool(command, environment, copy)
+            times[name].append(time.perf_counter() - started)
+            last[name] = (completed, copy)
+    return {name: {"time": statistics.median(times[name]), "returncode": completed.returncode,
+                   "stderr": completed.stderr, "copy": copy, **compare_folders(folder, copy)}
+            for name, (completed, copy) in last.items()}
 
 
 def judged(folder, result, max_pixels):
@@ -147,8 +160,8 @@ def summary_row(name, result, photos_judged, reference_time):
         "b_mean": judge.mean(all_distances) if all_distances else float("nan"),
         "b_max": max(all_distances) if all_distances else float("nan"),
         "b_max_file": max(distances, key=distances.get).name if distances else "-",
-        "time": result["best"],
-        "ratio": result["best"] / reference_time if reference_time else float("nan"),
+        "time": result["time"],
+        "ratio": result["time"] / reference_time if reference_time else float("nan"),
     }
 
 
@@ -193,23 +206,23 @@ def print_targets(rows):
 def main(argv=None):
     arguments = parse_arguments(argv)
     folder = arguments.folder.resolve()
-    print(f"folder: {folder}; best of {arguments.runs} runs; {arguments.jobs} jobs; "
+    print(f"folder: {folder}; median of {arguments.runs} interleaved runs; "
+          f"{arguments.jobs} jobs; "
           f"SSIM by {judge.ssim_function()[0]}; butteraugli "
           f"{'installed' if judge.have_butteraugli() else 'NOT installed: not judged'}")
     max_pixels = arguments.butteraugli_max_mp * 1e6
     photos_judged = sum(1 for path in folder.rglob("*") if path.is_file() and small_image(
         path, max_pixels))
-    results = {}
+    found = tools(arguments)
+    for name, (command, _) in found.items():
+        print(f"{name}: {shlex.join(command)} COPY", flush=True)
     with tempfile.TemporaryDirectory(prefix="versus-") as scratch:
-        for index, (name, (command, environment)) in enumerate(tools(arguments).items()):
-            print(f"{name}: {shlex.join(command)} COPY", flush=True)
-            result = measure(command, environment, folder, arguments.runs,
-                             Path(scratch) / f"tool{index}")
+        results = measure(found, folder, arguments.runs, Path(scratch))
+        for name, result in results.items():
             result["ssim"], result["butteraugli"], notes = judged(folder, result, max_pixels)
-            for note in notes + anomalies(result):
-                print(f"  {note}")
-            results[name] = result
-    reference = results.get("2.2.0", {}).get("best")
+            for note in [*notes, *anomalies(result)]:
+                print(f"  {name}: {note}")
+    reference = results.get("2.2.0", {}).get("time")
     rows = [summary_row(name, result, photos_judged, reference)
             for name, result in results.items()]
     print_table(rows, photos_judged, arguments)
