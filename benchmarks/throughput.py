@@ -88,7 +88,11 @@ def ours_command(extra):
 
 
 def ours_environment():
-    """This process's environment with the working tree first on the path."""
+    """This process's environment with the working tree first on the path.
+
+    `python -m` puts the current folder before it: run ours from a folder that
+    holds no `optimize_images` (the scratch folder), or that one is measured.
+    """
     environment = dict(os.environ)
     paths = [str(REPO), environment.get("PYTHONPATH", "")]
     environment["PYTHONPATH"] = os.pathsep.join(path for path in paths if path)
@@ -129,7 +133,7 @@ def measure(command, environment, folder, runs, ssim):
         for run in range(runs):
             copy = fresh_copy(folder, Path(scratch) / f"run{run}" / folder.name)
             started = time.perf_counter()
-            completed = subprocess.run([*command, str(copy)], env=environment,
+            completed = subprocess.run([*command, str(copy)], env=environment, cwd=copy.parent,
                                        capture_output=True, text=True)
             times.append(time.perf_counter() - started)
         result = {"best": min(times), "median": statistics.median(times),

@@ -84,8 +84,8 @@ def run_tool(command, environment, copy):
         files = sorted(str(path) for path in copy.rglob("*")
                        if path.suffix.lower() in (".jpg", ".jpeg"))
         return subprocess.run([*command, *files], capture_output=True, text=True)
-    return subprocess.run([*command, str(copy)], env=environment, capture_output=True,
-                          text=True)
+    return subprocess.run([*command, str(copy)], env=environment, cwd=copy.parent,
+                          capture_output=True, text=True)
 
 
 def measure(tools_found, folder, runs, scratch):
