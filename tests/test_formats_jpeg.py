@@ -32,7 +32,26 @@ def test_the_classic_search_keeps_4_2_0_as_2_x_did(tmp_path):
 
 def test_auto_tables_are_mozjpegs_for_luma_and_chroma(tmp_path):
     path = write(tmp_path / "a.jpg", photo((320, 240)), quality=95)
-    result = optimize(str(path)).results[0]
+    result = optimize(str(path), min_quality=jpeg.CHROMA_FLOOR).results[0]
+    tables = opened(path).quantization
+    assert tuple(tables[0]) == tuple(tables[1]) == jpeg._scaled(jpeg.MOZJPEG_TABLE, result.quality)
+
+
+def test_after_a_luma_search_chroma_stays_at_the_floor(tmp_path):
+    path = write(tmp_path / "a.jpg", photo((320, 240)), quality=95)
+    result = optimize(str(path), max_quality=55).results[0]
+    assert result.quality <= 55
+    tables = opened(path).quantization
+    assert tuple(tables[0]) == jpeg._scaled(jpeg.MOZJPEG_TABLE, result.quality)
+    assert tuple(tables[1]) == jpeg._scaled(jpeg.MOZJPEG_TABLE, jpeg.CHROMA_FLOOR)
+
+
+@pytest.mark.parametrize("options", [{"quality": 50}, {"metric": "sad", "min_quality": 50,
+                                                         "max_quality": 55}])
+def test_a_fixed_quality_and_the_classic_search_use_one_quality_for_both_tables(tmp_path,
+                                                                                  options):
+    path = write(tmp_path / "a.jpg", photo((320, 240)), quality=95)
+    result = optimize(str(path), **options).results[0]
     tables = opened(path).quantization
     assert tuple(tables[0]) == tuple(tables[1]) == jpeg._scaled(jpeg.MOZJPEG_TABLE, result.quality)
 
