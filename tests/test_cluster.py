@@ -104,7 +104,7 @@ def started():
 ])
 def test_a_bad_address_is_a_usage_error(tmp_path, address, words):
     done = run_cli("--dask", address, tmp_path)
-    assert done.code == 2 and f"--dask: expects" in done.err and words in done.err
+    assert done.code == 2 and "--dask: expects" in done.err and words in done.err
 
 
 def test_watch_mode_is_not_run_on_a_cluster(tmp_path):
