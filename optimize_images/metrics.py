@@ -22,9 +22,9 @@ from typing import Optional, Tuple
 
 from PIL import Image, ImageChops
 
-from . import local_means
 from .compat import image_math
-from .local_means import CENTRE, RADIUS, WINDOW, centred, halved, local_moments, mirrored
+from .local_means import (CENTRE, RADIUS, STRIP_PIXELS, WINDOW, centred, halved, local_moments,
+                          mirrored)
 from .modes import COMPARABLE_MODES, WHITE, check_pair, comparable, opaque
 
 __all__ = ["diff_ratio", "psnr", "ssim", "ssim_map", "ms_ssim", "exact_mean"]
@@ -315,7 +315,7 @@ def _strip_terms(x, y):
     """
     width, height = x.size
     map_height = height - 2 * RADIUS
-    rows = max(1, local_means.STRIP_PIXELS // width)
+    rows = max(1, STRIP_PIXELS // width)
     for top in range(0, map_height, rows):
         box = (0, top, width, min(top + rows, map_height) + 2 * RADIUS)
         yield (top,) + _local_terms(centred(x.crop(box)), centred(y.crop(box)))

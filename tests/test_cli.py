@@ -819,12 +819,18 @@ def test_watch_mode_starts_with_one_line_on_what_it_watches(tmp_path, monkeypatc
     assert run.out.startswith("0 files: ")
 
 # --- Actions that optimize nothing ---------------------------------------------------------
-@pytest.mark.parametrize("flag", ["-s", "--supported"])
-def test_supported_lists_the_formats_and_touches_nothing(tmp_path, flag):
+def run_touching_nothing(tmp_path, flag):
+    """`flag` given beside a photo: it exits 0 and the photo is left as it was."""
     path = write(tmp_path / "a.jpg", photo(SMALL), quality=95)
     before = path.read_bytes()
     run = run_cli(flag, path)
     assert run.code == 0 and path.read_bytes() == before
+    return run
+
+
+@pytest.mark.parametrize("flag", ["-s", "--supported"])
+def test_supported_lists_the_formats_and_touches_nothing(tmp_path, flag):
+    run = run_touching_nothing(tmp_path, flag)
     assert "Optimized in place: JPEG, PNG, WEBP" in run.out
     targets = re.search(r"^Conversion targets.*: (.*)$", run.out, re.M).group(1).split(", ")
     assert {"jpeg", "png", "webp"} <= set(targets)
@@ -832,10 +838,7 @@ def test_supported_lists_the_formats_and_touches_nothing(tmp_path, flag):
 
 @pytest.mark.parametrize("flag", ["-v", "--version"])
 def test_version(tmp_path, flag):
-    path = write(tmp_path / "a.jpg", photo(SMALL), quality=95)
-    before = path.read_bytes()
-    run = run_cli(flag, path)
-    assert run.code == 0 and path.read_bytes() == before
+    run = run_touching_nothing(tmp_path, flag)
     assert run.out.startswith(f"optimize-images {__version__} (Pillow ")
 
 
