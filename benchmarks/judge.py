@@ -62,6 +62,37 @@ def butteraugli(reference, candidate, *, upright=True):
     return float(re.findall(r"[-+0-9.eE]+", done.stdout)[0])
 
 
+# Photos above this many pixels are judged on crops (`crop_boxes`): butteraugli
+# takes about a second a megapixel and a few GB on 40 MP.
+WHOLE_IMAGE_PIXELS = 3_200_000
+CROP_SIDE = 1024
+
+
+def crop_boxes(size, *, side=CROP_SIDE, whole=WHOLE_IMAGE_PIXELS):
+    """Where an image of `size` is judged: the whole image up to `whole` pixels, else
+    four crops of side² (or less, on a narrow strip) laid out as its shape asks.
+
+    The crops sit at the centres of a 2×2 grid, or of a 1×4 (4×1) grid along a
+    strip at least four times as long as it is wide, so that a panorama or a cube map
+    is judged along its length. Fixed positions: every tool is judged on the
+    same pixels.
+    """
+    width, height = size
+    if width * height <= whole:
+        return [(0, 0, width, height)]
+    columns = 4 if width >= 4 * height else 1 if height >= 4 * width else 2
+    rows = 4 // columns
+    crop_width, crop_height = min(side, width), min(side, height)
+    boxes = []
+    for row in range(rows):
+        for column in range(columns):
+            left = round((column + 0.5) * width / columns - crop_width / 2)
+            top = round((row + 0.5) * height / rows - crop_height / 2)
+            left, top = min(max(0, left), width - crop_width), min(max(0, top), height - crop_height)
+            boxes.append((left, top, left + crop_width, top + crop_height))
+    return boxes
+
+
 def ssim_function():
     """(name, ssim(luma_a, luma_b)): scikit-image's when installed, else ours."""
     try:

@@ -41,7 +41,6 @@ UNKNOWN_STEP = 8
 TRUSTED_WIDTH = 8
 
 LUMA_METRICS = ("ssim", "ms-ssim")  # they compare lumas only
-SAMPLERS = {"tiles": sampling.tiles, "thumbnail": sampling.thumbnail}
 
 
 @dataclass(frozen=True)
@@ -85,13 +84,13 @@ def search(image, roundtrip, plan, *, ceiling=None, luma_apart=False):
     luma metrics can probe with the sample's luma alone: a third of the
     pixels to encode and decode, and the same luma to measure.
     """
-    sample = SAMPLERS[plan.sampler](image)
+    sample, tile = sampling.take(image, plan.sampler)
     if luma_apart and plan.metric in LUMA_METRICS:
         sample = sample.convert("L")
     high = min(plan.high, ceiling) if ceiling is not None else plan.high
     low = min(plan.low, high)
     with reusing_memory():
-        score = scoring.scorer(plan.metric, sample)
+        score = scoring.scorer(plan.metric, sample, tile=tile)
         if plan.relative:  # the classic method, reproduced step for step
             baseline = score(roundtrip(sample, CLASSIC_BASELINE_QUALITY))
             return bisect_quality(lambda level: score(roundtrip(sample, level)) / baseline,

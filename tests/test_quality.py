@@ -4,7 +4,7 @@ import math
 import pytest
 from PIL import Image
 
-from optimize_images import metrics, quality, sampling
+from optimize_images import metrics, quality
 from optimize_images.quality import bisect_quality, bisection_steps, interpolate_quality, plan_for
 from optimize_images.settings import Settings
 
@@ -112,31 +112,6 @@ def test_the_source_quality_caps_the_search():
     image = photo((300, 200))
     plan = plan_for(Settings(target=0.99999))
     assert quality.search(image, jpeg_roundtrip, plan, ceiling=70).quality == 70
-
-
-def test_tiles_are_spread_on_the_block_grid():
-    image = photo((1000, 700))
-    mosaic = sampling.tiles(image)
-    grid, side = sampling.TILE_GRID, sampling.TILE_SIDE
-    assert mosaic.size == (grid * side, grid * side)
-    starts = sampling._starts(1000, side, grid)
-    assert all(start % 16 == 0 for start in starts)
-    assert starts == sorted(starts) and starts[0] < 250 and starts[-1] > 700
-    top = sampling._starts(700, side, grid)[0]
-    first_tile = image.crop((starts[0], top, starts[0] + side, top + side))
-    assert mosaic.crop((0, 0, side, side)).tobytes() == first_tile.tobytes()
-
-
-def test_an_image_no_bigger_than_the_mosaic_is_its_own_sample():
-    image = photo((320, 240))
-    assert sampling.tiles(image) is image
-
-
-def test_a_thin_image_still_gives_a_full_sample():
-    height = sampling.TILE_SIDE // 2  # thinner than a tile
-    image = photo((3000, height))
-    mosaic = sampling.tiles(image)
-    assert mosaic.size == (sampling.TILE_GRID * sampling.TILE_SIDE, sampling.TILE_GRID * height)
 
 
 @pytest.mark.parametrize("mode", ["RGB", "L"])

@@ -80,3 +80,26 @@ def test_strided_ssim_on_real_photo_samples(corpus_dir):
             candidate = jpeg(sample, level)
             worst = max(worst, abs(score(candidate) - metrics.ssim(sample, candidate)))
     assert worst < SAMPLE_TOLERANCE
+
+
+@pytest.mark.parametrize("stride", [2, 3])
+@pytest.mark.parametrize("size, tile", [((448, 320), None), ((512, 384), (64, 64)),
+                                        ((300, 40), (100, 40))])
+def test_each_stride_scores_within_the_tolerance(stride, size, tile):
+    """Against the exact SSIM of the whole sample, or of each tile apart when it is a
+    mosaic (the scorer leaves out the windows that straddle tiles)."""
+    sample = photo(size, seed=stride).convert("L")
+    candidate = jpeg(sample, 40)
+    score = scoring._StridedSsim(sample, tile, stride)(candidate)
+    if tile is None:
+        exact = metrics.ssim(sample, candidate)
+    else:
+        boxes = [(left, top, left + tile[0], top + tile[1])
+                 for top in range(0, size[1], tile[1]) for left in range(0, size[0], tile[0])]
+        exact = sum(metrics.ssim(sample.crop(box), candidate.crop(box)) for box in boxes) / len(boxes)
+    assert abs(score - exact) < STRIDED_TOLERANCE
+
+
+def test_big_samples_are_scored_at_stride_3():
+    assert scoring.stride_for((288, 288)) == 2
+    assert scoring.stride_for((640, 480)) == 3
