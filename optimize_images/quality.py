@@ -15,22 +15,21 @@ import math
 from math import log2
 from typing import Optional
 
-from . import sampling, scoring
+from . import sampling, scoring, targets
 from .compat import reusing_memory
 
-# Targets per metric and preset. The SSIM ones were chosen with butteraugli
-# over a grid of encodings of our photos (benchmarks/oracle.py) and measured
-# in real runs beside optimize-images 2.2.0 (benchmarks/versus.py); the
-# README has both tables. For "sad" the value is relative to the sample's
-# quality-95 encoding, as in optimize-images 2.x.
+# Targets per metric and preset. SSIM's are chosen photo by photo (`targets`)
+# for about the same butteraugli distance everywhere. For "sad" the value is
+# relative to the sample's quality-95 encoding, as in optimize-images 2.x.
 PRESET_TARGETS = {
-    "ssim": {"low": 0.965, "medium": 0.975, "high": 0.98, "veryhigh": 0.985},
     "ms-ssim": {"low": 0.995, "medium": 0.997, "high": 0.998, "veryhigh": 0.999},
     "sad": {"low": 0.988, "medium": 0.992, "high": 0.995, "veryhigh": 0.998},
 }
 # Default quality ranges: SSIM is nearly blind to blocking in flat areas, so
-# its search keeps a floor; "sad" keeps the classic 75-80.
-DEFAULT_RANGES = {"ssim": (50, 95), "ms-ssim": (50, 95), "sad": (75, 80)}
+# its search keeps a floor; it goes up to 100 so that a high target is met
+# rather than missed at 95 (a JPEG source's own quality caps it anyway);
+# "sad" keeps the classic 75-80.
+DEFAULT_RANGES = {"ssim": (50, 100), "ms-ssim": (50, 100), "sad": (75, 80)}
 CLASSIC_BASELINE_QUALITY = 95
 # The interpolation search starts here, and steps this far when one side of
 # its bracket is still unknown.
@@ -52,10 +51,11 @@ class Choice:
 @dataclass(frozen=True)
 class Plan:
     metric: str
-    target: float
+    target: Optional[float]  # None: the preset's, chosen photo by photo (`targets`)
     low: int
     high: int
     sampler: str
+    preset: str = "medium"
 
     @property
     def relative(self):
@@ -65,13 +65,16 @@ class Plan:
 
 def plan_for(settings):
     low, high = DEFAULT_RANGES[settings.metric]
+    target = settings.target
+    if target is None and settings.metric in PRESET_TARGETS:
+        target = PRESET_TARGETS[settings.metric][settings.preset]
     return Plan(
         metric=settings.metric,
-        target=settings.target if settings.target is not None
-        else PRESET_TARGETS[settings.metric][settings.preset],
+        target=target,
         low=settings.min_quality if settings.min_quality is not None else low,
         high=settings.max_quality if settings.max_quality is not None else high,
         sampler=settings.sample,
+        preset=settings.preset,
     )
 
 
@@ -87,6 +90,9 @@ def search(image, roundtrip, plan, *, ceiling=None, luma_apart=False):
     sample, tile = sampling.take(image, plan.sampler)
     if luma_apart and plan.metric in LUMA_METRICS:
         sample = sample.convert("L")
+    target = plan.target
+    if target is None:
+        target = targets.target_for(sample.convert("L"), plan.preset)
     high = min(plan.high, ceiling) if ceiling is not None else plan.high
     low = min(plan.low, high)
     with reusing_memory():
@@ -94,9 +100,9 @@ def search(image, roundtrip, plan, *, ceiling=None, luma_apart=False):
         if plan.relative:  # the classic method, reproduced step for step
             baseline = score(roundtrip(sample, CLASSIC_BASELINE_QUALITY))
             return bisect_quality(lambda level: score(roundtrip(sample, level)) / baseline,
-                                  lambda value: value >= plan.target, low=low, high=high)
+                                  lambda value: value >= target, low=low, high=high)
         return interpolate_quality(lambda level: score(roundtrip(sample, level)),
-                                   plan.target, low=low, high=high)
+                                   target, low=low, high=high)
 
 
 def interpolate_quality(score, target, *, low, high, first_guess=FIRST_GUESS):

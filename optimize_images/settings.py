@@ -131,7 +131,7 @@ class Settings:
         type=int, metavar="Q")
     max_quality: Optional[int] = option(
         None, "--max-quality",
-        help="highest JPEG quality the search may choose (default: 95; 80 with --metric sad)",
+        help="highest JPEG quality the search may choose (default: 100; 80 with --metric sad)",
         type=int, metavar="Q")
     jpeg_tables: str = option(
         "auto", "-jt", "--jpeg-tables",

@@ -78,7 +78,8 @@ def test_interpolation_stops_when_the_line_says_the_next_quality_down_fails():
 
 
 def test_plans_follow_metric_preset_and_overrides():
-    assert plan_for(Settings()) == quality.Plan("ssim", 0.975, 50, 95, "tiles")
+    assert plan_for(Settings()) == quality.Plan("ssim", None, 50, 100, "tiles", "medium")
+    assert plan_for(Settings(preset="low")).preset == "low"
     classic = plan_for(Settings(metric="sad", sample="thumbnail"))
     assert (classic.low, classic.high, classic.target, classic.relative) == (75, 80, 0.992, True)
     custom = plan_for(Settings(metric="ms-ssim", preset="high", min_quality=30, max_quality=90))
