@@ -33,7 +33,7 @@ DEFAULT_RANGES = {"ssim": (50, 100), "ms-ssim": (50, 100), "sad": (75, 80)}
 CLASSIC_BASELINE_QUALITY = 95
 # The interpolation search starts here, and steps this far when one side of
 # its bracket is still unknown.
-FIRST_GUESS = 85
+FIRST_GUESS = 80
 UNKNOWN_STEP = 8
 # A line through the bracket's ends is trusted to end the search only when
 # they are at most this far apart (a curve with a cliff fools a longer one).

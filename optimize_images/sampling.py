@@ -107,6 +107,15 @@ def tiles(image, plan=None):
     return mosaic
 
 
+def few_tiles(image, count=3, side=96):
+    """A mosaic of count × count tiles of side² (the search's sample before it grew
+    with the photo), or the image when no bigger: enough to choose how to code it."""
+    width, height = image.size
+    if width * height <= (count * side) ** 2:
+        return image
+    return tiles(image, Layout(count, count, min(side, width), min(side, height)))
+
+
 def _starts(length, tile, count):
     """Where tiles centred in `count` equal cells start, on the block grid."""
     last = (length - tile) // BLOCK * BLOCK

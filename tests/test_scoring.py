@@ -9,12 +9,14 @@ from optimize_images import metrics, scoring
 
 from helpers import photo
 
-# The strided SSIM leaves out three windows in four. On small made images it
-# stays this close to the exact mean (measured largest: 2.1e-4, at 100x100)...
+# The strided SSIM leaves out three windows in four at stride 2. On small made
+# images it stays this close to the exact mean (measured largest: 2.1e-4, at 100x100);
+# stride 5, for big samples, leaves out 24 in 25 (measured largest: 8.5e-4)...
 STRIDED_TOLERANCE = 5e-4
-# ...and on the tile samples of the corpus photos (largest: 5.3e-4, DSCN0040.jpg at
-# q50-95; 6e-5 for the median photo).
-SAMPLE_TOLERANCE = 6e-4
+STRIDE_TOLERANCES = {2: STRIDED_TOLERANCE, 3: STRIDED_TOLERANCE, 5: 1e-3}
+# ...and on the search samples of the corpus photos, each tile scored apart (largest:
+# 9.6e-4, coffee.png at q50, stride 5; 4e-5 for the median photo).
+SAMPLE_TOLERANCE = 1e-3
 
 
 def jpeg(image, level):
@@ -29,7 +31,8 @@ def test_strided_ssim_is_close_to_the_exact_ssim(size, level):
     sample = photo(size, seed=size[0]).convert("L")
     candidate = jpeg(sample, level)
     score = scoring.scorer("ssim", sample)
-    assert abs(score(candidate) - metrics.ssim(sample, candidate)) < STRIDED_TOLERANCE
+    tolerance = STRIDE_TOLERANCES[scoring.stride_for(sample.size)]
+    assert abs(score(candidate) - metrics.ssim(sample, candidate)) < tolerance
 
 
 def test_strided_ssim_scores_several_probes_against_one_reference():
@@ -68,21 +71,32 @@ def test_the_other_metrics_are_the_exact_functions(metric, measure):
     assert scoring.scorer(metric, sample)(candidate) == measure(sample, candidate)
 
 
+def exact_ssim(sample, candidate, tile):
+    """The exact SSIM of a sample, or the mean of its tiles' when it is a mosaic."""
+    if tile is None:
+        return metrics.ssim(sample, candidate)
+    width, height = tile
+    boxes = [(left, top, left + width, top + height)
+             for top in range(0, sample.height, height) for left in range(0, sample.width, width)]
+    return sum(metrics.ssim(sample.crop(box), candidate.crop(box)) for box in boxes) / len(boxes)
+
+
 @pytest.mark.corpus
 def test_strided_ssim_on_real_photo_samples(corpus_dir):
     from optimize_images import sampling
     worst = 0.0
-    for path in sorted((corpus_dir / "photos").glob("*.jpg")):
+    for path in sorted((corpus_dir / "photos").iterdir()):
         with Image.open(path) as source:
-            sample = sampling.tiles(source.convert("RGB")).convert("L")
-        score = scoring.scorer("ssim", sample)
+            sample, tile = sampling.take(source.convert("RGB"), "tiles")
+        sample = sample.convert("L")
+        score = scoring.scorer("ssim", sample, tile=tile)
         for level in (50, 70, 90):
             candidate = jpeg(sample, level)
-            worst = max(worst, abs(score(candidate) - metrics.ssim(sample, candidate)))
+            worst = max(worst, abs(score(candidate) - exact_ssim(sample, candidate, tile)))
     assert worst < SAMPLE_TOLERANCE
 
 
-@pytest.mark.parametrize("stride", [2, 3])
+@pytest.mark.parametrize("stride", [2, 3, 5])
 @pytest.mark.parametrize("size, tile", [((448, 320), None), ((512, 384), (64, 64)),
                                         ((300, 40), (100, 40))])
 def test_each_stride_scores_within_the_tolerance(stride, size, tile):
@@ -91,15 +105,9 @@ def test_each_stride_scores_within_the_tolerance(stride, size, tile):
     sample = photo(size, seed=stride).convert("L")
     candidate = jpeg(sample, 40)
     score = scoring._StridedSsim(sample, tile, stride)(candidate)
-    if tile is None:
-        exact = metrics.ssim(sample, candidate)
-    else:
-        boxes = [(left, top, left + tile[0], top + tile[1])
-                 for top in range(0, size[1], tile[1]) for left in range(0, size[0], tile[0])]
-        exact = sum(metrics.ssim(sample.crop(box), candidate.crop(box)) for box in boxes) / len(boxes)
-    assert abs(score - exact) < STRIDED_TOLERANCE
+    assert abs(score - exact_ssim(sample, candidate, tile)) < STRIDE_TOLERANCES[stride]
 
 
-def test_big_samples_are_scored_at_stride_3():
+def test_big_samples_are_scored_at_stride_5():
     assert scoring.stride_for((288, 288)) == 2
-    assert scoring.stride_for((640, 480)) == 3
+    assert scoring.stride_for((640, 480)) == 5
