@@ -11,6 +11,7 @@ from typing import Optional, Tuple
 from . import cluster, options
 from .errors import OptionError
 from .options import option
+from .targets import BUTTERAUGLI
 
 JPEG_TABLES = ("auto", "standard", "mozjpeg", "mozjpeg3")  # mozjpeg3: 2.2.0's name
 METRICS = ("ssim", "ms-ssim", "sad")
@@ -112,13 +113,18 @@ class Settings:
         choices=METRICS)
     preset: str = option(
         "medium", "--preset",
-        help="how close to the original results must stay: sets --target for the "
-             "metric, as the README's table says (default: %(default)s)",
+        help="how close to the original results must look. With --metric ssim each "
+             "photo gets its own SSIM target, for about the same visible difference on "
+             "every photo: butteraugli distance "
+             + ", ".join(f"{value:g} ({name})" for name, value in BUTTERAUGLI.items())
+             + ", where 1 is invisible and 2 visible on close inspection; with ms-ssim "
+             "and sad the preset is one --target for every photo (default: %(default)s)",
         choices=PRESETS)
     target: Optional[float] = option(
         None, "--target",
-        help="the metric value results must reach, e.g. 0.97 for SSIM "
-             "(default: the --preset's)",
+        help="the metric value every result must reach, the same for every photo, e.g. "
+             "0.97 for SSIM: the full image's SSIM comes within 0.003 of it for 95%% of "
+             "photos (default: from --preset)",
         type=float, metavar="VALUE")
     sample: str = option(
         "tiles", "--sample",
