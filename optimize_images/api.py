@@ -33,7 +33,11 @@ OnResult = Optional[Callable[[Result], None]]
 
 @dataclass
 class Outcome:
-    """What a run did: each file's `Result`, in order, and the run's `Summary`."""
+    """What a run did: each file's `Result`, in order, and the run's `Summary`.
+
+    The results keep no `Preview` (the HTML report's pictures, which would add up in
+    a long run): `on_result` is given each result with its preview.
+    """
     results: List[Result] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
 
@@ -144,7 +148,7 @@ def _collecting(on_result, work):
     started = time.perf_counter()
 
     def collect(result):
-        outcome.results.append(result)
+        outcome.results.append(result.without_preview())  # on_result alone sees its pictures
         outcome.summary.add(result)
         if on_result is not None:
             on_result(result)

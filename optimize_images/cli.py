@@ -13,6 +13,7 @@ import PIL
 
 from . import api, formats, reasons, results
 from .errors import CannotStart, Fail, Locked, OptionError, Skip, UsageError
+from .html_report import Audit
 from .imageinfo import describe_file
 from .options import USAGE_ERROR, Exit, Parser, add_options, parse_command_line
 from .report import Reporter, check_report_destination, write_json_report
@@ -122,33 +123,50 @@ def _discard_further_output(*streams):
 
 
 def optimize(settings, stdout, stderr):
-    """Run, print as asked, write the JSON report if asked; return the exit status.
+    """Run, print as asked, write the report if asked; return the exit status.
 
     Raises `CannotStart` (before any work) and `Locked`.
     """
     if settings.report:
         check_report_destination(settings.report)
     human = stderr if settings.report == "-" else stdout
+    audit = Audit() if settings.html_report else None
     if settings.watch:
         reporter = Reporter(settings, human, stderr, is_terminal=False)
         reporter.watching()
-        outcome = api.watch_with(settings, on_result=reporter.file_done)
+        outcome = api.watch_with(settings, on_result=_also_for(audit, reporter.file_done))
     else:
         candidates = api.find(settings)
         reporter = Reporter(settings, human, stderr, total=len(candidates))
         outcome = api.optimize_with(settings, candidates=candidates,
-                                    on_result=reporter.file_done)
+                                    on_result=_also_for(audit, reporter.file_done))
     reporter.finish(outcome.summary)
     status = outcome.summary.exit_status
-    if settings.report and not _report_written(outcome, settings.report, stdout, stderr):
+    if settings.report and not _report_written(outcome, settings, audit, stdout, stderr):
         return status or FAILED
     return status
 
 
-def _report_written(outcome, destination, stdout, stderr):
-    """Write the JSON report; False (and one line) when the disk refused it at the end."""
+def _also_for(audit, on_result):
+    """on_result, and first the HTML report's collection of results when there is one."""
+    if audit is None:
+        return on_result
+
+    def both(result):
+        audit.add(result)
+        on_result(result)
+    return both
+
+
+def _report_written(outcome, settings, audit, stdout, stderr):
+    """Write the report (the HTML page when `audit` collected one, else the JSON); False
+    (and one line) when the disk refused it at the end."""
+    destination = settings.report
     try:
-        write_json_report(outcome, destination, stdout)
+        if audit is not None:
+            audit.write(outcome.summary, settings)
+        else:
+            write_json_report(outcome, destination, stdout)
     except BrokenPipeError:
         raise
     except OSError as error:

@@ -16,7 +16,7 @@ from typing import Optional, Tuple
 
 from PIL import Image
 
-from . import formats, metrics, modes, reasons, transforms, writer
+from . import formats, metrics, modes, preview, reasons, transforms, writer
 from .errors import Fail, Skip
 from .metadata import clean_exif, exif_problem
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
@@ -133,9 +133,10 @@ def _encode(plan, size, settings, facts):
     source, target_format = plan.source, plan.target_format
     handler = formats.handler_for(target_format)
     if plan.animated:  # every frame as it is: no transforms (_check_supported made sure)
-        image = source
+        image = transformed = source
     else:
-        image = handler.prepare(_transform(source, settings), settings)
+        transformed = _transform(source, settings)
+        image = handler.prepare(transformed, settings)
     job = _job(source, plan.facts, size, target_format, settings)
     encoded = handler.encode_animation(image, job) if plan.animated else handler.encode(image, job)
     mode_after = formats.decode_check(encoded.data, image.size)
@@ -147,8 +148,11 @@ def _encode(plan, size, settings, facts):
     if lossy and (settings.show_ssim or settings.ssim_min is not None):
         facts["ssim"] = _check_full_ssim(image, encoded.data, settings)
     _check_savings(size, len(encoded.data), settings)
-    return encoded.data, {"size_after": len(encoded.data), "dimensions_after": image.size,
-                          "mode_after": mode_after, "converted": plan.converted}
+    done = {"size_after": len(encoded.data), "dimensions_after": image.size,
+            "mode_after": mode_after, "converted": plan.converted}
+    if settings.html_report and (lossy or settings.reduce_colors) and not plan.animated:
+        done["preview"] = preview.cut(transformed, encoded.data, settings.background)
+    return encoded.data, done
 
 
 def _check_full_ssim(image, data, settings):

@@ -206,7 +206,7 @@ def json_report(outcome):
 
 
 def check_report_destination(destination):
-    """Raise `CannotStart` unless the JSON report can be written to `destination`.
+    """Raise `CannotStart` unless the report can be written to `destination`.
 
     Checked before any work, so that a run never rewrites files and then
     loses the report about them.

@@ -25,6 +25,8 @@ DEFAULT_LOSSY_QUALITY = 80
 # -cb converts a file (of a format that converts big photos: PNG) only when it is at
 # least this big and looks like a photo.
 BIG_PHOTO_BYTES = 300_000
+# A --report FILE with one of these suffixes is written as an HTML page, any other as JSON.
+HTML_SUFFIXES = (".html", ".htm")
 
 
 def parse_hex_color(text):
@@ -219,8 +221,10 @@ class Settings:
         type=float, metavar="S")
     report: Optional[str] = option(
         None, "--report",
-        help="write a JSON report (one record per file and the summary) to FILE; "
-             "'-' writes it to standard output and the usual lines to standard error",
+        help="write a report of the run to FILE: JSON (one record per file and the summary), "
+             "or, for a FILE ending in .html, a page to audit the run in a browser (the "
+             "fragments where lossy results differ most, side by side); '-' writes the JSON "
+             "to standard output and the usual lines to standard error",
         metavar="FILE")
 
     # Output
@@ -334,6 +338,11 @@ class Settings:
     @property
     def writes_files(self):
         return not self.dry_run
+
+    @property
+    def html_report(self):
+        """True when --report names an HTML page: then lossy results carry a `Preview`."""
+        return bool(self.report) and self.report.lower().endswith(HTML_SUFFIXES)
 
 
 # The options about files, folders, workers and printing: meaningless for an image in
