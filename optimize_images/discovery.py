@@ -79,7 +79,7 @@ def _candidates(given, recursive, exclude):
                 if (_is_candidate(name) and not os.path.islink(path)
                         and not excluded(os.path.relpath(path, given), exclude)):
                     yield Candidate(path, given)
-    elif not excluded(os.path.basename(given), exclude):
+    elif not excluded(os.path.normpath(given), exclude):  # as given, and its name
         # Missing or unreadable paths are yielded too: the pipeline reports them.
         yield Candidate(given, os.path.dirname(given) or ".")
 

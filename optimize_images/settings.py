@@ -204,7 +204,7 @@ class Settings:
     exclude: Tuple[str, ...] = option(
         (), "--exclude",
         help="leave alone paths matching this glob (matched against the path below the "
-             "folder given and against the file name); repeatable",
+             "folder given, a file's path as given, and the file name); repeatable",
         action="append", metavar="GLOB")
     update_mtime: bool = option(
         False, "--update-mtime",
