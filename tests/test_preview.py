@@ -83,11 +83,52 @@ def test_cut_gives_both_fragments_one_to_one_and_a_thumbnail_with_the_box():
     # The page's copies are the fragments themselves, re-encoded with no visible loss.
     assert metrics.ssim(before, original.crop(cut.box)) > 0.99
     assert metrics.ssim(after, decoded(data).crop(cut.box)) > 0.99
-    assert cut.ssim == pytest.approx(metrics.ssim(original.crop(cut.box),
-                                                  decoded(data).crop(cut.box)), abs=1e-6)
+    assert cut.ssim == pytest.approx(preview.block_ssim(original.crop(cut.box),
+                                                        decoded(data).crop(cut.box)), abs=1e-6)
     assert cut.ssim < 0.99
     assert max(decoded(cut.thumbnail).size) == preview.THUMBNAIL_SIDE
     assert cut.size == len(cut.original) + len(cut.result) + len(cut.thumbnail)
+
+
+def test_the_score_is_the_mean_block_ssim_over_the_pixels():
+    a = photo((16, 12)).convert("L")
+    b = blurred_patch(a, (8, 8, 16, 12))
+    heat = preview.block_distortion(a, b)
+    expected = 1 - sum(heat.getpixel((x, y)) for x in range(16) for y in range(12)) / (16 * 12)
+    assert preview.block_ssim(a, b) == pytest.approx(expected, abs=1e-6)
+    assert preview.block_ssim(a, a) == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("size, stride", [((640, 480), 1), ((1024, 512), 1), ((1024, 768), 2),
+                                          ((2048, 1536), 3), ((3264, 2448), 4)])
+def test_large_images_are_mapped_on_every_nth_pixel(size, stride):
+    assert preview.sampling_stride(size) == stride
+    assert size[0] * size[1] / stride ** 2 <= preview.HEAT_PIXELS
+
+
+def test_every_nth_pixel_is_sampled_not_averaged():
+    image = Image.frombytes("L", (9, 6), bytes(range(54)))
+    sampled = preview.every_nth(image, 3)
+    assert sampled.size == (3, 2)
+    assert list(sampled.tobytes()) == [image.getpixel((1 + 3 * x, 1 + 3 * y))
+                                       for y in range(2) for x in range(3)]
+    assert preview.every_nth(image, 1) is image
+
+
+def test_a_planted_loss_is_found_on_a_sampled_map_too():
+    original = photo((1200, 900))
+    patch = (900, 600, 960, 660)
+    result = blurred_patch(decoded(encode(original, "JPEG", quality=90)), patch, radius=4)
+    stride = preview.sampling_stride(original.size)
+    assert stride == 2
+    box = preview.worst_fragment(preview.every_nth(original, stride),
+                                 preview.every_nth(result, stride), stride=stride,
+                                 size=original.size)
+    left, top, right, bottom = box
+    assert (right - left, bottom - top) == (preview.FRAGMENT_SIDE,) * 2
+    assert left <= patch[0] and patch[2] <= right and top <= patch[1] and patch[3] <= bottom
+    left, top, right, bottom = preview.cut(original, encode(result, "JPEG", quality=90)).box
+    assert left <= patch[0] and patch[2] <= right and top <= patch[1] and patch[3] <= bottom
 
 
 def test_small_and_transparent_images_are_cut_whole_over_the_background():
