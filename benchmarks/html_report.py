@@ -15,13 +15,12 @@ the browser's start), and its size, rows and previews are reported.
 --fragments compares, on each lossy result of the corpus photos, the fragment chosen
 on 1 - SSIM of 8x8 blocks (`preview.worst_fragment`, what the report uses) with the one
 chosen on 1 - the local SSIM map (what `compare` uses): the SSIM of each fragment, and
-the time of each choice beside the file's own work. --screenshot PATH writes a
-screenshot of the page of a dry run over the first folder.
+the time of each choice beside the file's own work.
 
 Run it under the shared timing lock:
 
     flock /tmp/timing.lock python benchmarks/html_report.py [FOLDER ...] [--files 1000]
-        [--rounds 2] [--loads 3] [--dry-run] [--fragments] [--screenshot docs/images/x.png]
+        [--rounds 2] [--loads 3] [--dry-run] [--fragments]
 """
 
 import argparse
@@ -50,7 +49,8 @@ def parse_arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="*", type=Path, default=list(DEFAULT_FOLDERS),
                         help="the images to repeat (default: the corpus's photos and graphics)")
-    parser.add_argument("--files", type=int, default=1000, help="files in the run (default: 1000)")
+    parser.add_argument("--files", type=int, default=1000,
+                        help="files in the run (default: 1000; 0: no runs, --fragments alone)")
     parser.add_argument("--rounds", type=int, default=2,
                         help="runs of each kind, taking turns (default: %(default)s)")
     parser.add_argument("--loads", type=int, default=3,
@@ -58,7 +58,6 @@ def parse_arguments(argv):
     parser.add_argument("--dry-run", action="store_true", help="runs with --dry-run")
     parser.add_argument("--fragments", action="store_true",
                         help="compare the report's fragment choice with compare's")
-    parser.add_argument("--screenshot", type=Path, help="write a screenshot of a report here")
     return parser.parse_args(argv)
 
 
@@ -68,21 +67,16 @@ def main(argv=None):
                if path.is_file()]
     if not sources:
         sys.exit("no files in " + ", ".join(map(str, arguments.folders)))
-    with tempfile.TemporaryDirectory(prefix="html-report-") as scratch:
-        scratch = Path(scratch)
-        tree = repeated(sources, arguments.files, scratch / "tree")
-        print(f"{arguments.files} files: {len(sources)} of "
-              f"{', '.join(map(str, arguments.folders))} repeated; "
-              f"{'dry runs' if arguments.dry_run else 'runs into a fresh --output-dir'}; "
-              f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")
-        page = compare_runs(tree, scratch, arguments)
-        describe_page(page, arguments.loads)
-        if arguments.screenshot:
-            shot_page = scratch / "shot.html"
-            run_ours(["--dry-run", "--report", str(shot_page), str(arguments.folders[0])],
-                     scratch)
-            screenshot(shot_page, arguments.screenshot)
-            print(f"screenshot of a dry run over {arguments.folders[0]}: {arguments.screenshot}")
+    if arguments.files:
+        with tempfile.TemporaryDirectory(prefix="html-report-") as scratch:
+            scratch = Path(scratch)
+            tree = repeated(sources, arguments.files, scratch / "tree")
+            print(f"{arguments.files} files: {len(sources)} of "
+                  f"{', '.join(map(str, arguments.folders))} repeated; "
+                  f"{'dry runs' if arguments.dry_run else 'runs into a fresh --output-dir'}; "
+                  f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")
+            page = compare_runs(tree, scratch, arguments)
+            describe_page(page, arguments.loads)
     if arguments.fragments:
         compare_fragments([path for path in sources if path.parent == arguments.folders[0]])
 
@@ -167,18 +161,6 @@ def loaded_with_dump_dom(page, loads):
     return times
 
 
-def screenshot(page, destination):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": 1200, "height": 900})
-            tab.goto(page.as_uri(), wait_until="load")
-            tab.screenshot(path=str(destination))
-        finally:
-            browser.close()
-
-
 def compare_fragments(paths):
     """Per lossy result: the SSIM of the fragment each choice makes, and each choice's time."""
     from PIL import Image
@@ -205,7 +187,10 @@ def compare_fragments(paths):
         with Image.open(io.BytesIO(encoded)) as opened:
             decoded = opened.convert("RGB")
         started = time.perf_counter()
-        by_blocks = preview.worst_fragment(original, decoded)
+        stride = preview.sampling_stride(original.size)
+        by_blocks = preview.worst_fragment(
+            preview.sampled_blocks(original, stride), preview.sampled_blocks(decoded, stride),
+            stride=stride, size=original.size)
         blocks_time = time.perf_counter() - started
         started = time.perf_counter()
         luma = original.convert("L")

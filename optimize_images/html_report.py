@@ -44,8 +44,8 @@ COLUMNS = (
     ("Quality", "quality", True, "the encoder quality chosen"),
     ("Score", "score", True, "the quality search's metric on its sample (and the full "
                              "image's SSIM when measured)"),
-    ("Fragment SSIM", "fragment", True, "SSIM of the result on the fragment where it differs "
-                                        "most from the source"),
+    ("Fragment SSIM", "fragment", True, "SSIM on the 8x8 blocks of the fragment where the "
+                                        "result differs most from the source"),
     ("Status", "status", False, "optimized, or skipped or failed and why"),
 )
 

@@ -7,13 +7,15 @@ in-place run the originals are gone.
 The fragment is chosen as `compare` chooses it (`compare.fragment.best_window`:
 among the windows showing at least the median window's detail, the one where
 the distortion is highest), with a cheaper map of the distortion, since the
-report's budget is a few percent of a run: 1 − SSIM on each 8 × 8 block (plain
-means, variances and covariance per block) instead of 1 − the Gaussian-windowed
-local SSIM of every pixel, and on every n-th pixel of each row and column of an
-image over HEAT_PIXELS (n = 2 from 1024 × 768, 4 at 8 MP; the result's
-compression artefacts are sampled, not averaged away). The fragment's score is
-the same block SSIM, on all its pixels. benchmarks/html_report.py measures both
-choices on the corpus.
+report may cost only a few percent of a run: 1 − SSIM on each 8 × 8 block
+(plain means, variances and covariance per block) instead of 1 − the
+Gaussian-windowed local SSIM of every pixel; and in an image over HEAT_PIXELS,
+on one block in n × n (n = 2 from 1024 × 768, 4 at 8 MP), each block at full
+resolution, so that the result's compression artefacts are measured, not
+averaged away. The fragment's score is the same block SSIM, over all its
+pixels. On the corpus's lossy photos the fragments chosen so have the SSIM of
+those chosen on the full map to 0.004, for a seventeenth of its time
+(benchmarks/html_report.py --fragments).
 """
 
 import io
@@ -28,12 +30,12 @@ from .formats.base import save_to_bytes
 from .grid import outlined
 from .local_means import CENTRE, centred
 from .metrics import C1, C2
-from .modes import WHITE, opaque_rgb
+from .modes import WHITE, opaque, opaque_rgb
 from .results import Preview
 
 FRAGMENT_SIDE = 256  # px, shown 1:1
 BLOCK = 8  # px: the side of the squares whose SSIM maps the distortion
-HEAT_PIXELS = 1 << 19  # the map of a larger image samples every n-th pixel
+HEAT_PIXELS = 1 << 19  # the map of a larger image reads one block in n × n (`sampled_blocks`)
 THUMBNAIL_SIDE = 160  # px: the longest side of the whole image's thumbnail
 # The page's copies of the fragments: at JPEG quality 95 without chroma subsampling
 # they add nothing one can see beside a lossy result's own losses.
@@ -49,37 +51,55 @@ def cut(source, data, background=WHITE):
     with Image.open(io.BytesIO(data)) as decoded:
         decoded.load()
         stride = sampling_stride(source.size)
-        sampled = opaque_rgb(every_nth(source, stride), background)
-        box = worst_fragment(sampled, opaque_rgb(every_nth(decoded, stride), background),
+        box = worst_fragment(opaque_rgb(sampled_blocks(source, stride), background),
+                             opaque_rgb(sampled_blocks(decoded, stride), background),
                              stride=stride, size=source.size)
         before = opaque_rgb(source.crop(box), background)
         after = opaque_rgb(decoded.crop(box), background)
     return Preview(box=box, ssim=block_ssim(before, after),
                    original=_jpeg(before, FRAGMENT_QUALITY, subsampling=0),
                    result=_jpeg(after, FRAGMENT_QUALITY, subsampling=0),
-                   thumbnail=_jpeg(thumbnail(sampled, box, stride), THUMBNAIL_QUALITY))
+                   thumbnail=_jpeg(thumbnail(opaque(source, background), box),
+                                   THUMBNAIL_QUALITY))
 
 
 def sampling_stride(size):
-    """n: the map of the distortion reads every n-th pixel, at most HEAT_PIXELS of them."""
+    """n: the map of the distortion reads one block in n × n, at most HEAT_PIXELS pixels."""
     return max(1, math.ceil(math.sqrt(size[0] * size[1] / HEAT_PIXELS)))
 
 
-def every_nth(image, stride):
-    """Every stride-th pixel of each row and column (the middle one of each stride)."""
+def sampled_blocks(image, stride, block=BLOCK):
+    """One block × block square of each (stride · block)² cell, side by side: the middle
+    one, at full resolution, where it fits (so the cells' counts are those of the image,
+    rounded down, at least one)."""
     if stride == 1:
         return image
-    width, height = image.width // stride, image.height // stride
-    return image.resize((max(1, width), max(1, height)), Resampling.NEAREST,
-                        box=(0, 0, max(1, width) * stride, max(1, height) * stride))
+    for axis in (1, 0):  # rows first: they are contiguous in memory
+        image = _squares_along(image, axis, stride * block, block)
+    return image
+
+
+def _squares_along(image, axis, cell, block):
+    """The `block`-wide strips in the middle of each `cell` along one axis, side by side."""
+    length = image.size[axis]
+    offset = min((cell - block) // 2, max(0, length - block))
+    count = max(1, (length - offset - block) // cell + 1)
+    size = (count * block, image.height) if axis == 0 else (image.width, count * block)
+    strips = Image.new(image.mode, size)
+    for index in range(count):
+        start = offset + index * cell
+        box = ((start, 0, start + block, image.height) if axis == 0
+               else (0, start, image.width, start + block))
+        strips.paste(image.crop(box), (index * block, 0) if axis == 0 else (0, index * block))
+    return strips
 
 
 def worst_fragment(original, result, *, side=FRAGMENT_SIDE, stride=1, size=None):
     """The box (left, top, right, bottom) of the side × side window where `result`
     differs most from `original`, among the windows that show detail.
 
-    With a stride, the images are every stride-th pixel of images of `size`, and
-    the box is in that size's pixels.
+    With a stride, the images are the `sampled_blocks` of images of `size`, and the
+    box is in that size's pixels.
     """
     luma = original.convert("L")
     heat = block_distortion(luma, result.convert("L"))
@@ -116,12 +136,12 @@ def block_ssim(a, b):
     return 1 - metrics.exact_mean(block_distortion(a.convert("L"), b.convert("L")))
 
 
-def thumbnail(sampled, box, stride):
-    """The image (every stride-th pixel of it) at most THUMBNAIL_SIDE px, the box outlined."""
-    scale = min(1.0, THUMBNAIL_SIDE / max(sampled.size))
-    size = (max(1, round(sampled.width * scale)), max(1, round(sampled.height * scale)))
-    small = sampled.resize(size, Resampling.BICUBIC, reducing_gap=2.0)
-    return outlined(small, tuple(round(value * scale / stride) for value in box), width=2)
+def thumbnail(image, box):
+    """The image at most THUMBNAIL_SIDE px, RGB, with the box outlined."""
+    scale = min(1.0, THUMBNAIL_SIDE / max(image.size))
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    small = image.resize(size, Resampling.BICUBIC, reducing_gap=2.0).convert("RGB")
+    return outlined(small, tuple(round(value * scale) for value in box), width=2)
 
 
 def _jpeg(image, quality, **options):

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from helpers import encode, photo, run_cli, write
+from helpers import photo, run_cli, write
 from optimize_images import api, html_page, html_report, preview
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED, Preview, Result, Summary
 from optimize_images.settings import Settings

@@ -42,13 +42,17 @@ def git(repo, *args):
 
 
 def pre_commit(repo, *args, home):
-    """(exit status, output) of `pre-commit ARGS` in the repository."""
+    """(exit status, output) of `pre-commit ARGS` in the repository; the test skips when
+    pip could not install a hook's environment for want of the network."""
     env = dict(os.environ, PRE_COMMIT_HOME=str(home), PIP_DEFAULT_TIMEOUT="15",
                PIP_RETRIES="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
     with process_groups() as start:
         process = start(sys.executable, "-m", "pre_commit", *args, "--color", "never",
                         cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         output = process.communicate(timeout=900)[0].decode("utf-8", "replace")
+    if process.returncode == 3 and any(sign in output for sign in OFFLINE_SIGNS):
+        pytest.skip("pip could not reach an index to install the hook's environment "
+                    "(Pillow, piexif): try-repo needs the network")
     return process.returncode, output
 
 
@@ -104,21 +108,29 @@ def test_the_manifest_declares_both_hooks():
                for hook in hooks.values())
 
 
-def test_the_hook_rewrites_and_fails_then_passes(repo, tmp_path):
-    config = local_config(tmp_path / "config.yaml", "optimize-images",
-                          args=("--exclude", "vendor/*"))
+def first_and_second_run(repo, home, *arguments):
+    """Run `pre-commit ARGUMENTS` twice, staging what the first run rewrote in between;
+    (the first run's output, the files before and after it, the files it changed, the
+    second run's status and output, whether the second run left every file as it was)."""
     before = contents(repo)
-    status, output = pre_commit(repo, "run", "--config", str(config), home=tmp_path / "cache")
+    status, output = pre_commit(repo, *arguments, home=home)
     after = contents(repo)
     assert status == 1 and "files were modified by this hook" in output, output
     changed = sorted(name for name in before if after[name] != before[name])
-    assert changed == ["assets/icon.png", "assets/logo.gif", "photo.jpg"], output
-    assert all(len(after[name]) < len(before[name]) for name in changed)
-    assert same_pixels(repo / "assets" / "icon.png", io.BytesIO(before["assets/icon.png"]))
+    assert all(len(after[name]) < len(before[name]) for name in changed), output
     git(repo, "add", "-A")
-    status, output = pre_commit(repo, "run", "--config", str(config), home=tmp_path / "cache")
-    assert status == 0 and "Passed" in output, output
-    assert contents(repo) == after  # nothing touched twice
+    second_status, second_output = pre_commit(repo, *arguments, home=home)
+    return output, before, changed, second_status, second_output, contents(repo) == after
+
+
+def test_the_hook_rewrites_and_fails_then_passes(repo, tmp_path):
+    config = local_config(tmp_path / "config.yaml", "optimize-images",
+                          args=("--exclude", "vendor/*"))
+    output, before, changed, status, second, untouched = first_and_second_run(
+        repo, tmp_path / "cache", "run", "--config", str(config))
+    assert changed == ["assets/icon.png", "assets/logo.gif", "photo.jpg"], output
+    assert same_pixels(repo / "assets" / "icon.png", io.BytesIO(before["assets/icon.png"]))
+    assert status == 0 and "Passed" in second and untouched, second  # nothing touched twice
     assert "already optimized" in subprocess.run(
         [sys.executable, "-m", "optimize_images", "photo.jpg"], cwd=repo, capture_output=True,
         text=True).stdout
@@ -126,18 +138,12 @@ def test_the_hook_rewrites_and_fails_then_passes(repo, tmp_path):
 
 def test_the_lossless_hook_changes_no_pixel_and_leaves_jpeg_alone(repo, tmp_path):
     config = local_config(tmp_path / "config.yaml", "optimize-images-lossless")
-    before = contents(repo)
-    status, output = pre_commit(repo, "run", "--config", str(config), home=tmp_path / "cache")
-    after = contents(repo)
-    assert status == 1 and "files were modified by this hook" in output, output
-    changed = sorted(name for name in before if after[name] != before[name])
+    output, before, changed, status, second, untouched = first_and_second_run(
+        repo, tmp_path / "cache", "run", "--config", str(config))
     assert changed == ["assets/icon.png", "assets/logo.gif", "vendor/theirs.png"], output
     for name in changed:
-        assert len(after[name]) < len(before[name])
         assert same_pixels(repo / name, io.BytesIO(before[name])), name
-    git(repo, "add", "-A")
-    status, output = pre_commit(repo, "run", "--config", str(config), home=tmp_path / "cache")
-    assert status == 0 and contents(repo) == after, output
+    assert status == 0 and untouched, second
 
 
 def test_try_repo_on_this_checkout(repo, tmp_path):
@@ -145,17 +151,8 @@ def test_try_repo_on_this_checkout(repo, tmp_path):
     if subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"],
                       capture_output=True).returncode != 0:
         pytest.skip(f"{REPO} is not a git checkout")
-    before = contents(repo)
-    status, output = pre_commit(repo, "try-repo", str(REPO), "optimize-images",
-                                home=tmp_path / "cache")
-    if status == 3 and any(sign in output for sign in OFFLINE_SIGNS):
-        pytest.skip("pip could not reach an index to install the hook's environment "
-                    "(Pillow, piexif): try-repo needs the network")
-    assert status == 1 and "files were modified by this hook" in output, output
-    after = contents(repo)
-    assert after["photo.jpg"] != before["photo.jpg"]
-    assert len(after["assets/icon.png"]) < len(before["assets/icon.png"])
-    git(repo, "add", "-A")
-    status, output = pre_commit(repo, "try-repo", str(REPO), "optimize-images",
-                                home=tmp_path / "cache")
-    assert status == 0 and "Passed" in output and contents(repo) == after, output
+    output, _, changed, status, second, untouched = first_and_second_run(
+        repo, tmp_path / "cache", "try-repo", str(REPO), "optimize-images")
+    assert changed == ["assets/icon.png", "assets/logo.gif", "photo.jpg",
+                       "vendor/theirs.png"], output
+    assert status == 0 and "Passed" in second and untouched, second

@@ -101,28 +101,35 @@ def test_the_score_is_the_mean_block_ssim_over_the_pixels():
 
 @pytest.mark.parametrize("size, stride", [((640, 480), 1), ((1024, 512), 1), ((1024, 768), 2),
                                           ((2048, 1536), 3), ((3264, 2448), 4)])
-def test_large_images_are_mapped_on_every_nth_pixel(size, stride):
+def test_large_images_are_mapped_on_one_block_in_n_by_n(size, stride):
     assert preview.sampling_stride(size) == stride
     assert size[0] * size[1] / stride ** 2 <= preview.HEAT_PIXELS
 
 
-def test_every_nth_pixel_is_sampled_not_averaged():
-    image = Image.frombytes("L", (9, 6), bytes(range(54)))
-    sampled = preview.every_nth(image, 3)
-    assert sampled.size == (3, 2)
-    assert list(sampled.tobytes()) == [image.getpixel((1 + 3 * x, 1 + 3 * y))
-                                       for y in range(2) for x in range(3)]
-    assert preview.every_nth(image, 1) is image
+def test_sampled_blocks_are_the_middle_squares_of_the_cells_at_full_resolution():
+    image = photo((50, 35))
+    sampled = preview.sampled_blocks(image, 2, block=8)  # cells of 16, squares from 4 to 12
+    assert sampled.size == (3 * 8, 2 * 8)
+    for x, y in ((0, 0), (7, 7), (8, 3), (23, 15), (13, 9)):
+        source = ((x // 8) * 16 + 4 + x % 8, (y // 8) * 16 + 4 + y % 8)
+        assert sampled.getpixel((x, y)) == image.getpixel(source), (x, y)
+    assert preview.sampled_blocks(image, 1) is image
 
 
-def test_a_planted_loss_is_found_on_a_sampled_map_too():
+def test_an_image_thinner_than_a_cell_keeps_one_square_across():
+    image = photo((2000, 10))
+    sampled = preview.sampled_blocks(image, 3, block=8)
+    assert sampled.size == (83 * 8, 8)
+
+
+def test_a_planted_loss_is_found_on_sampled_blocks_too():
     original = photo((1200, 900))
     patch = (900, 600, 960, 660)
     result = blurred_patch(decoded(encode(original, "JPEG", quality=90)), patch, radius=4)
     stride = preview.sampling_stride(original.size)
     assert stride == 2
-    box = preview.worst_fragment(preview.every_nth(original, stride),
-                                 preview.every_nth(result, stride), stride=stride,
+    box = preview.worst_fragment(preview.sampled_blocks(original, stride),
+                                 preview.sampled_blocks(result, stride), stride=stride,
                                  size=original.size)
     left, top, right, bottom = box
     assert (right - left, bottom - top) == (preview.FRAGMENT_SIDE,) * 2
