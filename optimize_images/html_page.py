@@ -26,7 +26,8 @@ th button:focus-visible { outline: 2px solid #06c; }
 th[aria-sort=ascending] button::after { content: " \\25B2"; }
 th[aria-sort=descending] button::after { content: " \\25BC"; }
 td, th { padding: .3em .5em; vertical-align: top; border-bottom: 1px solid #e3e3e3; }
-td { overflow-wrap: anywhere; }
+td.path { min-width: 16em; overflow-wrap: anywhere; }
+td.status { min-width: 12em; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .small { color: #666; font-size: .9em; }
 tbody.failed .status-word { color: #b00020; font-weight: bold; }

@@ -140,8 +140,8 @@ def _file_body(row, rank, preview):
             "quality": _or_empty(result.quality), "score": _or_empty(result.metric_value),
             "fragment": _or_empty(row.fragment_ssim)}
     attributes = " ".join(f'data-{name}="{escape(str(value))}"' for name, value in keys.items())
-    cells = "".join(f"<td{' class=num' if numeric else ''}>{content}</td>"
-                    for content, (_, _, numeric, _) in zip(_cells(row), COLUMNS))
+    cells = "".join(f'<td class="{"num" if numeric else key}">{content}</td>'
+                    for content, (_, key, numeric, _) in zip(_cells(row), COLUMNS))
     body = f'<tbody class="file {result.status}" {attributes}>\n<tr>{cells}</tr>'
     if preview is not None:
         body += (f'\n<tr class="preview"><td colspan="{len(COLUMNS)}">'

@@ -21,7 +21,7 @@ CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/c
 CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync")
-VIEWPORT = {"width": 1200, "height": 860}
+VIEWPORT = {"width": 1200, "height": 720}
 
 
 def main(argv=None):
