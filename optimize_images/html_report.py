@@ -11,7 +11,8 @@ button.
 
 The page keeps the previews of the results that lost most (the lowest SSIM on
 their fragment), at most PREVIEW_LIMIT of them and PICTURE_BUDGET bytes of
-pictures, and says how many it left out. Every path, reason and note goes in
+pictures, and lists at most ROW_LIMIT files, the worst; it says what it left
+out. Every path, reason and note goes in
 escaped: a file named <script>.jpg is text on the page.
 """
 
@@ -33,6 +34,7 @@ from .version import __version__
 from .writer import replace_file
 
 PREVIEW_LIMIT = 100
+ROW_LIMIT = 5000  # files listed, the worst first: a larger run's page would open slowly
 PICTURE_BUDGET = 6_000_000  # bytes of pictures (before base64) on one page
 STATUSES = (OPTIMIZED, SKIPPED, FAILED)
 # The table's columns: (heading, sort key, numeric?, what the heading's tooltip says).
@@ -60,12 +62,12 @@ class _Row:
 class Audit:
     """Collects a run's results (give `add` as `on_result`) and writes the page.
 
-    Each result's row is kept; of the previews, only those of the results that
-    lost most, within the page's limits.
+    Each result's row is kept (the page lists the worst `row_limit`); of the
+    previews, only those of the results that lost most, within the page's limits.
     """
 
-    def __init__(self, *, limit=PREVIEW_LIMIT, budget=PICTURE_BUDGET):
-        self.limit, self.budget = limit, budget
+    def __init__(self, *, limit=PREVIEW_LIMIT, budget=PICTURE_BUDGET, row_limit=ROW_LIMIT):
+        self.limit, self.budget, self.row_limit = limit, budget, row_limit
         self.rows = []
         self.kept = []  # a heap of (-fragment SSIM, order, preview): the least loss on top
         self.kept_bytes = 0
@@ -85,8 +87,9 @@ class Audit:
 
     def page(self, summary, settings, *, written=None):
         """The page as text; `written` is the time to state (default: now)."""
-        previews = {order: preview for _, order, preview in self.kept}
-        rows = sorted(self.rows, key=_worst_first)
+        rows = sorted(self.rows, key=_worst_first)[:self.row_limit]
+        listed = {row.order for row in rows}
+        previews = {order: preview for _, order, preview in self.kept if order in listed}
         bodies = "\n".join(_file_body(row, rank, previews.get(row.order))
                            for rank, row in enumerate(rows))
         script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
@@ -95,15 +98,16 @@ class Audit:
                  f"script-src 'sha256-{script_hash}'"),
             title=escape(_title(summary)), style=STYLE, script=SCRIPT,
             about=_about(settings, written), summary=_summary(summary, settings),
-            left_out=self._left_out(len(previews)), filters=_filters(self.rows),
-            headings=_headings(), columns=len(COLUMNS), bodies=bodies)
+            left_out=self._left_out(len(previews), len(rows)), filters=_filters(rows),
+            headings=_headings(), bodies=bodies)
 
     def write(self, summary, settings):
         """Write the page to settings.report, atomically."""
         replace_file(settings.report, self.page(summary, settings).encode("utf-8"))
 
-    def _left_out(self, shown):
-        """What the page says about its previews, and those it has no room for."""
+    def _left_out(self, shown, listed):
+        """What the page says about its previews, and the previews and rows it has no
+        room for."""
         said = (f"Under each lossy result: the whole image with the fragment outlined, then "
                 f"the fragment where the result differs most, 1:1, original and result side by "
                 f"side and in one place (drag the slider, or flip). The page's copies are JPEG "
@@ -114,6 +118,9 @@ class Audit:
                      f"{'has its row' if missing == 1 else 'have their rows'} without pictures: "
                      f"the page holds the {shown} that lost most (at most {self.limit} previews "
                      f"and {human_size(self.budget)} of pictures).")
+        if listed < len(self.rows):
+            said += (f" The table lists the {listed} worst of the run's {len(self.rows)} files; "
+                     f"the summary counts them all.")
         return f'<p class="note" id="left-out">{escape(said)}</p>'
 
 

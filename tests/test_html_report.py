@@ -140,10 +140,22 @@ def test_the_picture_budget_drops_the_least_lost_first():
     assert "2 lossy results that lost least have their rows" in page_of(audit).text()
 
 
+def test_a_long_run_lists_its_worst_rows_and_says_so():
+    audit = html_report.Audit(row_limit=2)
+    for added in (result("a.jpg", ssim=0.97), result("b.png"), result("c.jpg", ssim=0.91),
+                  result("d.jpg", FAILED, reason="truncated")):
+        audit.add(added)
+    page = page_of(audit)
+    assert [body["data-path"] for body in page.tags("tbody")] == ["d.jpg", "c.jpg"]
+    assert "The table lists the 2 worst of the run's 4 files" in page.text()
+    assert len([img for img in page.tags("img") if img.get("class") == "original"]) == 1
+
+
 def test_a_page_with_room_for_all_says_nothing_was_left_out():
     audit = html_report.Audit()
     audit.add(result("a.jpg", ssim=0.97))
-    assert "without pictures" not in page_of(audit).text()
+    text = page_of(audit).text()
+    assert "without pictures" not in text and "The table lists" not in text
 
 
 @pytest.mark.parametrize("field", ["reason", "detail", "note"])
