@@ -30,7 +30,7 @@ from .formats.base import save_to_bytes
 from .grid import outlined
 from .local_means import CENTRE, centred
 from .metrics import C1, C2
-from .modes import WHITE, opaque, opaque_rgb
+from .modes import WHITE, opaque_rgb
 from .results import Preview
 
 FRAGMENT_SIDE = 256  # px, shown 1:1
@@ -51,16 +51,15 @@ def cut(source, data, background=WHITE):
     with Image.open(io.BytesIO(data)) as decoded:
         decoded.load()
         stride = sampling_stride(source.size)
-        box = worst_fragment(opaque_rgb(sampled_blocks(source, stride), background),
-                             opaque_rgb(sampled_blocks(decoded, stride), background),
+        sampled = opaque_rgb(sampled_blocks(source, stride), background)
+        box = worst_fragment(sampled, opaque_rgb(sampled_blocks(decoded, stride), background),
                              stride=stride, size=source.size)
         before = opaque_rgb(source.crop(box), background)
         after = opaque_rgb(decoded.crop(box), background)
     return Preview(box=box, ssim=block_ssim(before, after),
                    original=_jpeg(before, FRAGMENT_QUALITY, subsampling=0),
                    result=_jpeg(after, FRAGMENT_QUALITY, subsampling=0),
-                   thumbnail=_jpeg(thumbnail(opaque(source, background), box),
-                                   THUMBNAIL_QUALITY))
+                   thumbnail=_jpeg(thumbnail(sampled, box, stride), THUMBNAIL_QUALITY))
 
 
 def sampling_stride(size):
@@ -136,12 +135,13 @@ def block_ssim(a, b):
     return 1 - metrics.exact_mean(block_distortion(a.convert("L"), b.convert("L")))
 
 
-def thumbnail(image, box):
-    """The image at most THUMBNAIL_SIDE px, RGB, with the box outlined."""
-    scale = min(1.0, THUMBNAIL_SIDE / max(image.size))
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    small = image.resize(size, Resampling.BICUBIC, reducing_gap=2.0).convert("RGB")
-    return outlined(small, tuple(round(value * scale) for value in box), width=2)
+def thumbnail(sampled, box, stride=1):
+    """At most THUMBNAIL_SIDE px, the box outlined: from the `sampled_blocks` of an
+    image (at that size its squares read as the image) and a box in the image's pixels."""
+    scale = min(1.0, THUMBNAIL_SIDE / max(sampled.size))
+    size = (max(1, round(sampled.width * scale)), max(1, round(sampled.height * scale)))
+    small = sampled.resize(size, Resampling.BICUBIC, reducing_gap=2.0)
+    return outlined(small, tuple(round(value * scale / stride) for value in box), width=2)
 
 
 def _jpeg(image, quality, **options):
