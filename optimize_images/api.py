@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 from .cluster import connected
-from .discovery import Candidate, find, find_stale_temporaries, roots
+from .discovery import Candidate, find, find_stale_temporaries, output_dir_holding, roots
 from .errors import CannotStart, Locked, OptionError
 from .lock import TreeLock
 from .pipeline import optimize_data, optimize_file
@@ -93,6 +93,11 @@ def check_can_start(settings: Settings) -> None:
     output_dir = settings.output_dir
     if output_dir and os.path.lexists(output_dir) and not os.path.isdir(output_dir):
         raise CannotStart(output_dir, "--output-dir names a file, not a folder")
+    inside = output_dir and output_dir_holding(settings.paths, output_dir)
+    if inside:
+        raise CannotStart(output_dir, f"--output-dir is the input {inside} or a folder above "
+                                      "it: the run would read what it writes; choose an output "
+                                      "folder outside the input")
 
 
 def run_lock(settings):

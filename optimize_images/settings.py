@@ -226,7 +226,9 @@ class Settings:
     # Output
     output_dir: Optional[str] = option(
         None, "--output-dir",
-        help="write results into this folder, mirroring the tree; sources stay untouched",
+        help="write results into this folder, mirroring the tree; sources stay untouched. "
+             "It may lie inside a folder given (it is then never read as input), but must "
+             "not be one, nor hold one",
         metavar="DIR")
     dry_run: bool = option(
         False, "--dry-run", help="do all the work in memory, write nothing",
