@@ -140,8 +140,10 @@ def optimize(settings, stdout, stderr):
                                     on_result=reporter.file_done)
     reporter.finish(outcome.summary)
     status = outcome.summary.exit_status
-    if settings.report and not _report_written(outcome, settings.report, stdout, stderr):
-        return status or FAILED
+    if settings.report:
+        if not _report_written(outcome, settings.report, stdout, stderr):
+            return status or FAILED
+        reporter.report_written(settings.report)
     return status
 
 
