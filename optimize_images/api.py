@@ -17,6 +17,7 @@ from .cluster import connected
 from .discovery import Candidate, find, find_stale_temporaries, output_dir_holding, roots
 from .errors import CannotStart, Locked, OptionError
 from .lock import TreeLock
+from .options import check_keywords
 from .pipeline import optimize_data, optimize_file
 from .reading import raise_pillow_limit
 from .reasons import system_words
@@ -41,6 +42,7 @@ class Outcome:
 def optimize(*paths: Union[str, os.PathLike], on_result: OnResult = None,
              **options: Any) -> Outcome:
     """Optimize files and folders; options are the `Settings` fields (e.g. quality=80)."""
+    check_keywords("optimize", Settings, options)
     return optimize_with(Settings(paths=paths, **options), on_result=on_result)
 
 
@@ -60,6 +62,7 @@ def optimize_bytes(data: bytes, *, name: str = "<bytes>",
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"optimize_bytes takes bytes, not {type(data).__name__}")
+    check_keywords("optimize_bytes", Settings, options)
     about_files = sorted(set(options) & set(FILE_OPTIONS))
     if about_files:
         raise OptionError(flag_of(about_files[0]),
@@ -77,12 +80,16 @@ def optimize_with(settings: Settings, *, candidates: Optional[Sequence[Candidate
     missing path, an --output-dir that cannot be made, a lock that cannot be
     created, a --dask cluster that cannot be used) and `Locked` when another
     run works on the same tree. Ctrl-C ends the run early: the outcome then
-    has `summary.interrupted` set.
+    has `summary.interrupted` set. `summary.seconds` is the time the caller
+    waited: a --dask local:N cluster's start and end included.
     """
+    started = time.perf_counter()
     check_can_start(settings)
     with run_lock(settings), connected(settings.dask) as remote:
         remove_stale_temporaries(settings)
-        return _optimize_all(settings, candidates, on_result, remote)
+        outcome = _optimize_all(settings, candidates, on_result, remote)
+    outcome.summary.seconds = time.perf_counter() - started
+    return outcome
 
 
 def check_can_start(settings: Settings) -> None:
@@ -130,11 +137,13 @@ def remove_stale_temporaries(settings):
 def watch_with(settings: Settings, *, on_result: OnResult = None,
                stop: Optional[threading.Event] = None) -> Outcome:
     """Watch mode: optimize new or changed files until `stop` (an Event) is set or Ctrl-C."""
+    started = time.perf_counter()
     check_can_start(settings)
     with run_lock(settings):
         remove_stale_temporaries(settings)
         outcome = _collecting(on_result, lambda collect: watch(settings, collect, stop=stop))
     outcome.summary.interrupted = False  # Ctrl-C is how watch mode is meant to end
+    outcome.summary.seconds = time.perf_counter() - started
     return outcome
 
 
@@ -146,7 +155,6 @@ def _optimize_all(settings, candidates, on_result, remote):
 def _collecting(on_result, work):
     """Run `work(collect)`, gathering each result into an Outcome; Ctrl-C ends it."""
     outcome = Outcome()
-    started = time.perf_counter()
 
     def collect(result):
         outcome.results.append(result)
@@ -158,5 +166,4 @@ def _collecting(on_result, work):
         work(collect)
     except KeyboardInterrupt:
         outcome.summary.interrupted = True
-    outcome.summary.seconds = time.perf_counter() - started
     return outcome
