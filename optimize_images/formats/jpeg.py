@@ -224,7 +224,12 @@ def _subsampling_name(image):
     value = subsampling_of(image)
     if value is not None:
         return {0: "4:4:4", 1: "4:2:2", 2: "4:2:0"}[value]
-    return "none (one component)" if image.mode == "L" else f"not known for {image.mode}"
+    factors = [layer[1:3] for layer in getattr(image, "layer", ())]
+    if len(factors) <= 1:
+        return "none (one component)"
+    if len(set(factors)) == 1:
+        return f"none ({image.mode}: every component at full resolution)"
+    return "other: sampling factors " + " ".join(f"{h}x{v}" for h, v in factors)
 
 
 def _likely_levels(observed, base, spread=6):
