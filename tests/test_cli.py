@@ -515,7 +515,8 @@ def test_webp_quality_is_the_quality_encoded(tmp_path):
     decoded = opened(path).convert("RGB")
     run = run_cli("-wq", "50", path)
     assert quality_in(line_for(run, path)) == 50
-    reference = Image.open(io.BytesIO(encode(decoded, "WEBP", quality=50, method=6)))
+    reference = Image.open(io.BytesIO(encode(decoded, "WEBP", quality=50,
+                                             method=Settings().webp_method)))
     assert opened(path).convert("RGB").tobytes() == reference.convert("RGB").tobytes()
 
 
