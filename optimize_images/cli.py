@@ -91,8 +91,7 @@ def _command(argv, stdout, stderr):
         if actions["supported"]:
             return print_supported(stdout)
         if actions["info"]:
-            return print_info(files_to_describe(actions["info"], settings), settings, stdout,
-                              stderr)
+            return print_info([*actions["info"], *settings.paths], settings, stdout, stderr)
         if not settings.paths:
             raise UsageError("give at least one file or folder to optimize (see --help)")
     except Exit as done:
@@ -174,21 +173,11 @@ def print_supported(stdout):
     return 0
 
 
-def files_to_describe(typed, settings):
-    """-i's files: those after -i, then the paths given elsewhere on the line; a
-    folder among them is a usage error."""
-    paths = [*typed, *settings.paths]
-    folders = [path for path in paths if os.path.isdir(path)]
-    if folders:
-        raise OptionError("-i/--info", f"{folders[0]} is a folder: -i describes files "
-                                       "(name them, or run without -i)")
-    return paths
-
-
 def print_info(paths, settings, stdout, stderr):
-    """-i: describe each file and what a run with `settings` would do with it, a blank
-    line between two; the exit status is the worst: 2 for a missing path, 1 when a run
-    would fail (or the file cannot be read), else 0."""
+    """-i: describe each file (those after -i, then the other paths on the line) and
+    what a run with `settings` would do with it, a blank line between two; the exit
+    status is the worst: 2 for a missing path, 1 when a run would fail (or the file
+    cannot be read: a folder, say), else 0."""
     statuses, described = [], 0
     for path in paths:
         if not os.path.lexists(path):

@@ -862,11 +862,11 @@ def test_info_describes_every_file_given(tmp_path):
     assert run.out.count("optimize-images  would ") == 2
 
 
-def test_info_takes_files_only(tmp_path):
+def test_info_says_a_folder_is_no_file_and_goes_on(tmp_path):
     path = write(tmp_path / "a.jpg", photo(SMALL), quality=95)
-    run = run_cli("-i", path, tmp_path)
-    assert run.code == 2 and run.out == ""
-    assert len(run.err.splitlines()) == 1 and "-i/--info" in run.err and str(tmp_path) in run.err
+    run = run_cli("-i", tmp_path, path)
+    assert run.code == 1 and re.findall(r"^file {2,}(.*)$", run.out, re.M) == [str(path)]
+    assert run.err == f"optimize-images: {tmp_path}: cannot read image: not a regular file\n"
 
 
 def test_the_last_line_says_where_the_report_went(tmp_path):
