@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from judge import butteraugli, full_ssim, mean
@@ -59,7 +58,7 @@ def main(argv=None):
               "odd half": lambda index: index % 2 == 1}
     for name, chosen in halves.items():
         print(f"\n{name}:")
-        print(f"| -wm | bytes | vs -wm 6 | butteraugli mean | worst | SSIM mean | worst | seconds |")
+        print("| -wm | bytes | vs -wm 6 | butteraugli mean | worst | SSIM mean | worst | seconds |")
         print("|---|---|---|---|---|---|---|---|")
         reference = sum(size for index, (size, _, _) in enumerate(judged[6]) if chosen(index))
         for method in METHODS:
