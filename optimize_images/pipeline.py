@@ -23,6 +23,10 @@ from .results import FAILED, OPTIMIZED, SKIPPED, Result
 from .reading import HEADER_BYTES, check_header, open_image, read_file
 from .settings import BIG_PHOTO_BYTES, Settings
 
+MEGABYTE = 1_000_000
+# What flattening a transparent image over the background needs, a pixel: an RGBA PNG
+# made JPEG peaked at 17.7 bytes a pixel, an RGB one at 9.0 (benchmarks/memory.py).
+FLATTEN_BYTES_PER_PIXEL = 9
 ALREADY_OPTIMIZED = "already optimized (it carries our marker; --force redoes it)"
 EXIF_UNREADABLE = "Pillow cannot read it"
 
@@ -132,11 +136,12 @@ def _encode(plan, size, settings, facts):
     smaller than `size` (else Skip)."""
     source, target_format = plan.source, plan.target_format
     handler = formats.handler_for(target_format)
+    job = _job(source, plan.facts, size, target_format, settings)
+    _check_memory(source, handler, job, settings)
     if plan.animated:  # every frame as it is: no transforms (_check_supported made sure)
         image = source
     else:
         image = handler.prepare(_transform(source, settings), settings)
-    job = _job(source, plan.facts, size, target_format, settings)
     encoded = handler.encode_animation(image, job) if plan.animated else handler.encode(image, job)
     mode_after = formats.decode_check(encoded.data, image.size)
 
@@ -149,6 +154,36 @@ def _encode(plan, size, settings, facts):
     _check_savings(size, len(encoded.data), settings)
     return encoded.data, {"size_after": len(encoded.data), "dimensions_after": image.size,
                           "mode_after": mode_after, "converted": plan.converted}
+
+
+def _check_memory(source, handler, job, settings):
+    """Fail, before the transforms and the encoding, an image whose work would need
+    more than --max-memory.
+
+    The estimate: the format's bytes per pixel of the image it encodes, as
+    benchmarks/memory.py measured them for whole runs (decoding, flattening
+    for JPEG and encoding); for -rt on a transparent source, the flattening
+    too; for a source downsized by -mw/-mh, the decoded source and a copy of
+    it beyond that. The largest JPEG or PNG that --max-pixels lets in stays
+    within the default; a large WebP or AVIF does not.
+    """
+    per_pixel, encoding = handler.working_memory(job)
+    width, height = transforms.fitted_size(source.size, settings.max_width, settings.max_height)
+    result_pixels = width * height
+    if settings.remove_transparency and job.source_alpha:
+        per_pixel += FLATTEN_BYTES_PER_PIXEL
+    beyond = max(0, source.width * source.height - result_pixels)
+    needed = result_pixels * per_pixel + 2 * beyond * _bytes_a_pixel(source.mode)
+    if needed > settings.max_memory * MEGABYTE:
+        raise Fail(f"too large to encode as {encoding} within --max-memory "
+                   f"{settings.max_memory} MB: {width}x{height} {source.mode} needs about "
+                   f"{needed / MEGABYTE:,.0f} MB (raise --max-memory, or shrink it with "
+                   "-mw/-mh)")
+
+
+def _bytes_a_pixel(mode):
+    """What Pillow stores a decoded pixel of `mode` in."""
+    return 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
 
 
 def _check_full_ssim(image, data, settings):
@@ -266,6 +301,7 @@ def _job(source, facts, size, target_format, settings):
         source_quality=(facts.quality if source.format == target_format and same_pixels
                         else None),
         source_subsampling=facts.subsampling,
+        source_alpha=modes.has_alpha(source),
     )
 
 
