@@ -178,3 +178,12 @@ def test_an_html_report_that_cannot_be_written_stops_the_run_before_any_work(tmp
     before = path.read_bytes()
     run = run_cli("--report", tmp_path / "missing" / "run.html", path)
     assert run.code == 2 and "--report" not in run.out and path.read_bytes() == before
+
+
+def test_the_last_line_names_the_html_report(tmp_path):
+    path = write(tmp_path / "photo.jpg", photo((64, 48)), quality=95)
+    page = tmp_path / "run.html"
+    run = run_cli("--dry-run", "--report", page, path)
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[-1] == f"HTML report written to {page}" and page.exists()
+    assert run_cli("--dry-run", "--quiet", "--report", page, path).out == ""
