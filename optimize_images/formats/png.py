@@ -9,6 +9,7 @@ NAME = "PNG"
 EXTENSIONS = (".png", ".apng")
 ROLE = Role.IN_PLACE
 CODEC = "zlib"
+BYTES_PER_PIXEL = 11  # the memory the work needs, a pixel (see working_memory)
 # -cb converts the big photographic files of this format (to JPEG, or -cf's target).
 CONVERTS_BIG_PHOTOS = True
 
@@ -58,6 +59,12 @@ def _marker_chunk():
     info = PngInfo()
     info.add_text("Software", MARKER_TEXT)
     return info
+
+
+def working_memory(job):
+    """(bytes a pixel of the image that the work needs, what it is), as
+    benchmarks/memory.py measured them."""
+    return BYTES_PER_PIXEL, "PNG"
 
 
 def is_marked(image):
