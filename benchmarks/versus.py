@@ -15,10 +15,10 @@ count 0, and files whose pixels did not change (a losslessly recompressed PNG)
 are counted 0 without calling it.
 
 Each folder gets its table, then one per size band. --oracle B adds, per
-bound, the butteraugli oracle from benchmarks/visibility_grid.py's cache: the
-smallest of our encodings at qualities 30-95 in steps of 5 whose butteraugli is
-at most B (never above the source's own quality, kept only when at least 1%
-smaller, else left as it is).
+bound, the butteraugli oracle from benchmarks/visibility_grid.py's cache: for
+each JPEG, the smallest of our encodings at qualities 30-95 in steps of 5 whose
+butteraugli is at most B (below the source's own quality, kept only when at
+least 1% smaller, else left as it is); other files as our default left them.
 
 Outputs are compared upright. A tool that drops the EXIF orientation without
 turning the pixels is judged in the orientation it wrote, and listed.
@@ -263,17 +263,21 @@ def print_targets(rows):
         print(f"  {label}: {value} ({'met' if met else 'NOT met'})")
 
 
-def oracle_rows(folder, files, bounds):
-    """One row per butteraugli bound: the smallest grid encoding within it, per photo."""
+def oracle_rows(folder, files, bounds, ours):
+    """One row per butteraugli bound: for each JPEG, the smallest grid encoding within it;
+    every other file as our default left it (a run does not turn a PNG into a JPEG)."""
     import visibility_grid
     rows = []
     paths = [folder / path for path in files]
-    cached = {path: entry for path, entry in visibility_grid.grid_from_cache(paths).items()}
-    if len(cached) < len(paths):
-        print(f"oracle: {len(paths) - len(cached)} photos not in the grid's cache "
-              "(run benchmarks/visibility_grid.py on the folder): left as they are")
+    cached = {path: entry for path, entry in visibility_grid.grid_from_cache(paths).items()
+              if entry["facts"]["format"] == "JPEG"}
+    others = [path for path in files if folder / path not in cached]
+    print(f"oracle: {len(cached)} JPEGs from the grid's cache; {len(others)} other files "
+          "as our default left them")
     for bound in bounds:
-        after, distances = {}, {}
+        after = {path: ours["sizes_after"][path] for path in others if path in ours["sizes_after"]}
+        distances = {path: ours["butteraugli"][path] for path in others
+                     if path in ours["butteraugli"]}
         for path in files:
             entry = cached.get(folder / path)
             choice = entry and visibility_grid.smallest_within(entry, bound)
@@ -299,7 +303,7 @@ def measure_folder(folder, found, arguments):
             for name, result in results.items()]
     bounds = [float(value) for value in filter(None, arguments.oracle.split(","))]
     if bounds:
-        rows += oracle_rows(folder, files, bounds)
+        rows += oracle_rows(folder, files, bounds, results["ours"])
     print_table(rows, f"{folder}: {len(files)} images, "
                       f"{sum(size for _, size in files.values()) / 1e6:.1f} MB")
     for row in rows:

@@ -163,10 +163,9 @@ def report(rows, intercepts, slope, presets):
                      if row["entry"]["facts"]["format"] == "JPEG"]
             before = sum(row["entry"]["facts"]["bytes"] for row, _ in jpegs)
             saved = 100 * (1 - sum(size for _, (size, _) in jpegs) / before)
-            correlation = (spearman([target_of(row) for row in usable],
-                                    [row["s"][preset] for row in usable])
-                           if name != f"SSIM {FIXED_TARGETS[preset]}" else float("nan"))
-            print(f"| {preset} ({targets.BUTTERAUGLI[preset]}) | {name} | {correlation:.2f} | "
+            correlation = ("–" if name == f"SSIM {FIXED_TARGETS[preset]}" else
+                           f"{spearman([target_of(row) for row in usable], [row['s'][preset] for row in usable]):.2f}")
+            print(f"| {preset} ({targets.BUTTERAUGLI[preset]}) | {name} | {correlation} | "
                   f"{spread([distance for _, distance in results])} | {saved:.1f}% |")
 
 
