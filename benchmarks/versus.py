@@ -288,6 +288,50 @@ def oracle_rows(folder, files, bounds, ours):
     return rows
 
 
+def best_allocation_row(folder, files, ours, peer):
+    """The most any choice of our grid encodings saves within the quality targets.
+
+    Each JPEG takes one of its grid encodings (or stays as it is) so that the
+    folder's butteraugli mean is at most TARGETS' share of the peer's and no
+    file is over the peer's max; the other files stay as our default left
+    them. The best such choice, found by pricing butteraugli in bytes
+    (a Lagrange multiplier), says whether the bytes target can be met at all
+    at that quality, and how: it need not be one visible quality per photo.
+    """
+    import visibility_grid
+    cached = {path: entry for path, entry in
+              visibility_grid.grid_from_cache([folder / path for path in files]).items()
+              if entry["facts"]["format"] == "JPEG"}
+    fixed_after = {path: ours["sizes_after"].get(path, size) for path, (_, size) in files.items()
+                   if folder / path not in cached}
+    fixed_distance = [ours["butteraugli"].get(path, 0.0) for path in fixed_after]
+    options = {path: [(entry["facts"]["bytes"], 0.0)] + [
+        (cell["bytes"], visibility_grid.distance(cell)) for level, cell in entry["levels"].items()
+        if level < (entry["facts"]["quality"] or 101)
+        and cell["bytes"] <= 0.99 * entry["facts"]["bytes"]
+        and visibility_grid.distance(cell) <= peer["b_max"]]
+        for path, entry in ((path.relative_to(folder), entry) for path, entry in cached.items())}
+    bound = TARGETS["butteraugli_mean_ratio"] * peer["b_mean"]
+
+    def choose(price):
+        return {path: min(choices, key=lambda choice: choice[0] + price * choice[1])
+                for path, choices in options.items()}
+
+    def mean_of(chosen):
+        return judge.mean([distance for _, distance in chosen.values()] + fixed_distance)
+
+    low, high = 0.0, 1e9
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if mean_of(choose(middle)) > bound else (low, middle)
+    chosen = choose(high)
+    after = {**fixed_after, **{path: size for path, (size, _) in chosen.items()}}
+    distances = {**{path: distance for path, (_, distance) in chosen.items()},
+                 **dict(zip(fixed_after, fixed_distance))}
+    return summary_row(f"best allocation, mean <= {bound:.2f}, max <= {peer['b_max']:.2f}",
+                       files, after, {}, distances, None, None)
+
+
 def measure_folder(folder, found, arguments):
     files = images_of(folder)
     with tempfile.TemporaryDirectory(prefix="versus-") as scratch:
@@ -304,6 +348,9 @@ def measure_folder(folder, found, arguments):
     bounds = [float(value) for value in filter(None, arguments.oracle.split(","))]
     if bounds:
         rows += oracle_rows(folder, files, bounds, results["ours"])
+        peer = next((row for row in rows if row["name"] == "2.2.0"), None)
+        if peer:
+            rows.append(best_allocation_row(folder, files, results["ours"], peer))
     print_table(rows, f"{folder}: {len(files)} images, "
                       f"{sum(size for _, size in files.values()) / 1e6:.1f} MB")
     for row in rows:
