@@ -72,7 +72,7 @@ class Settings:
     fast_mode: bool = option(
         False, "-fm", "--fast-mode",
         help=f"skip the quality search (JPEG at quality {DEFAULT_LOSSY_QUALITY}) "
-             "and the lossless palette trial for PNG",
+             "and PNG's trials (one encode of its smallest exact form)",
         action="store_true")
     keep_exif: bool = option(
         False, "-ke", "--keep-exif",

@@ -3,9 +3,7 @@
 Mode rules (16 bits to 8, transparency over a background) live in `modes`.
 """
 
-from PIL import Image, ImageChops
-
-from .compat import Dither, Quantize, Resampling, Transpose
+from .compat import Quantize, Resampling, Transpose
 from .modes import has_alpha
 
 ORIENTATION_TAG = 0x0112
@@ -70,21 +68,6 @@ def reduce_colors(image, max_colors):
     if has_alpha(image):
         return image.convert("RGBA").quantize(max_colors, method=Quantize.FASTOCTREE)
     return image.convert("RGB").quantize(max_colors, method=Quantize.MEDIANCUT)
-
-
-def exact_palette(image):
-    """An RGB image with at most 256 colours as a palette image, pixel for pixel; else None."""
-    if image.mode != "RGB":
-        return None
-    colors = image.getcolors(256)
-    if colors is None:
-        return None
-    palette_image = Image.new("P", (1, 1))
-    palette_image.putpalette([channel for _, rgb in colors for channel in rgb])
-    indexed = image.quantize(palette=palette_image, dither=Dither.NONE)
-    if ImageChops.difference(indexed.convert("RGB"), image).getbbox() is not None:
-        return None
-    return indexed
 
 
 def looks_photographic(image, *, sample_side=256, min_unique_share=0.25):

@@ -1,8 +1,27 @@
-"""PNG: lossless re-compression, trying an exact palette when the colours allow."""
+"""PNG: lossless and smaller, through exact reductions and filter and deflate trials;
+through oxipng too when the optional `png` extra is installed.
 
+Pillow writes the chunks (palette, transparency, ICC profile, EXIF, pHYs and
+our marker) of each exact form of the image (`reductions`); its scanlines are
+filtered and deflated here (`scanlines`), since Pillow's encoder takes no
+filter choice, and the smallest IDAT replaces Pillow's. The result is decoded
+and compared with the image before it is returned. docs/png.md says what
+each choice wins.
+"""
+
+import io
+import os
+import struct
+import zlib
+from functools import lru_cache
+from importlib import metadata
+
+from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from ..transforms import exact_palette, reduce_colors
+from ..reductions import SIXTEEN_BITS, exact_forms, same_pixels, sixteen_bit_mode
+from ..scanlines import ADAPTIVE, METHODS, NONE, STRATEGIES, Scanlines, deflated
+from ..transforms import reduce_colors
 from .base import MARKER, MARKER_TEXT, Encoded, Facts, Role, save_to_bytes
 
 NAME = "PNG"
@@ -11,8 +30,24 @@ ROLE = Role.IN_PLACE
 CODEC = "zlib"
 # -cb converts the big photographic files of this format (to JPEG, or -cf's target).
 CONVERTS_BIG_PHOTOS = True
+# The optional extra: pip install "optimize-images[png]" brings this package.
+OXIPNG_PACKAGE = "pyoxipng"
 
-_STORABLE_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I")
+# Above this many bytes of raw pixels (a 2000x1500 RGBA image), Pillow encodes
+# the likeliest smallest form once, as with -fm: the trials hold about fifteen
+# copies of the raw bytes (the filtered images and the scanlines).
+TRIAL_BYTES = 12 << 20
+
+_STORABLE_MODES = ("1", "L", "LA", "P", "RGB", "RGBA")
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# IHDR's (bit depth, colour type) → Pillow's raw mode for those scanlines.
+_RAW_MODES = {
+    (1, 0): "1", (2, 0): "L;2", (4, 0): "L;4", (8, 0): "L", (16, 0): "I;16B",
+    (8, 2): "RGB", (8, 4): "LA", (8, 6): "RGBA",
+    (1, 3): "P;1", (2, 3): "P;2", (4, 3): "P;4", (8, 3): "P",
+}
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+FAST = STRATEGIES["default"]
 
 
 def inspect(image, data):
@@ -31,6 +66,9 @@ def prepare(image, settings):
     """-rc's adaptive palette, then a mode PNG stores."""
     if settings.reduce_colors:
         image = reduce_colors(image, settings.max_colors)
+    if image.mode in SIXTEEN_BITS:  # in the mode this Pillow writes; beyond 16 bits clipped
+        mode = sixteen_bit_mode()
+        return image if image.mode == mode else image.convert("I").convert(mode)
     if image.mode in _STORABLE_MODES:
         return image
     if image.mode == "PA":
@@ -39,25 +77,145 @@ def prepare(image, settings):
 
 
 def encode(image, job):
-    candidates = [image]
-    if not job.settings.fast_mode:
-        indexed = exact_palette(image)
-        if indexed is not None:
-            candidates.append(indexed)
-    encodings = [_encode_one(candidate, job) for candidate in candidates]
-    return Encoded(min(encodings, key=len))
+    """The smallest exact encoding found: with -fm one Pillow encode of the likeliest
+    smallest form; else every form's filter and deflate trials; then oxipng's, if smaller."""
+    forms = exact_forms(image)
+    if job.settings.fast_mode or _raw_bytes(forms[-1].image) > TRIAL_BYTES:
+        data = _save(forms[0], job, optimize=True)
+    else:
+        data = _smallest(forms, job)
+    if not _decodes_to(image, data):  # never expected: then Pillow's own encoding
+        data = save_to_bytes(image, NAME, optimize=True, **_metadata(job))
+    squeezed = through_oxipng(data)
+    if squeezed is not None and len(squeezed) < len(data) and _decodes_to(image, squeezed):
+        data = squeezed
+    return Encoded(data)
 
 
-def _encode_one(image, job):
-    return save_to_bytes(
-        image, NAME, optimize=True, pnginfo=_marker_chunk(),
-        icc_profile=job.icc_profile, exif=job.exif, dpi=job.dpi)
+def _raw_bytes(image):
+    depth = 2 if image.mode in SIXTEEN_BITS else 1
+    return image.width * image.height * len(image.getbands()) * depth
 
 
-def _marker_chunk():
+def _save(form, job, **params):
+    return save_to_bytes(form.image, NAME, **form.params, **_metadata(job), **params)
+
+
+def _metadata(job):
     info = PngInfo()
     info.add_text("Software", MARKER_TEXT)
-    return info
+    return {"pnginfo": info, "icc_profile": job.icc_profile, "exif": job.exif, "dpi": job.dpi}
+
+
+def _decodes_to(image, data):
+    with Image.open(io.BytesIO(data)) as decoded:
+        return same_pixels(image, decoded)
+
+
+def _smallest(forms, job):
+    """The smallest file of the trials: Pillow writes each form's chunks (deflating
+    nothing), the trials write its IDAT.
+
+    Which form and filter to try at length is predicted by a fast deflate
+    (level 1) of every form under every filtering (none, sub, up, average,
+    Paeth, adaptive); zlib's default and filtered strategies at level 9 then
+    go to the likeliest, and its Huffman-only and RLE strategies, cheap, to
+    its unfiltered and adaptive scanlines. docs/png.md has the measurements.
+    """
+    likeliest = None
+    for form in forms:
+        chunks = list(_chunks(_save(form, job, compress_level=0)))
+        lines = _scanlines(form.image, chunks[0][1])
+        others = sum(12 + len(body) for kind, body in chunks if kind != b"IDAT")
+        for method in METHODS:
+            guess = others + len(deflated(lines.filtered(method), FAST, level=1))
+            if likeliest is None or guess < likeliest[0]:
+                likeliest = (guess, chunks, lines, method)
+    _, chunks, lines, method = likeliest
+    trials = [(method, STRATEGIES["default"]), (method, STRATEGIES["filtered"])]
+    trials += [(kind, STRATEGIES[name]) for kind in (NONE, ADAPTIVE) for name in ("huffman", "rle")]
+    best = None
+    for kind, strategy in trials:
+        idat = deflated(lines.filtered(kind), strategy, limit=best and len(best) - 1)
+        if idat is not None:
+            best = idat
+    return _with_idat(chunks, best)
+
+
+def _scanlines(image, header):
+    """The image's raw scanlines as IHDR (`header`) says Pillow laid them out."""
+    width, _, bits, colour_type = struct.unpack(">IIBB", header[:10])
+    pixel_bits = bits * _CHANNELS[colour_type]
+    return Scanlines(image.tobytes("raw", _RAW_MODES[bits, colour_type]),
+                     (width * pixel_bits + 7) // 8, max(1, pixel_bits // 8))
+
+
+def _chunks(data):
+    """(type, body) of each chunk of a PNG file we wrote."""
+    position = len(_SIGNATURE)
+    while position < len(data):
+        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        yield kind, data[position + 8:position + 8 + length]
+        position += 12 + length
+
+
+def _with_idat(chunks, idat):
+    """The file of `chunks` with one IDAT of `idat` where the first IDAT was."""
+    parts = [_SIGNATURE]
+    for kind, body in chunks:
+        if kind != b"IDAT":
+            parts.append(_chunk(kind, body))
+        elif idat is not None:
+            parts.append(_chunk(b"IDAT", idat))
+            idat = None
+    return b"".join(parts)
+
+
+def _chunk(kind, body):
+    return (struct.pack(">I", len(body)) + kind + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+
+def through_oxipng(data):
+    """oxipng's result on `data` at its default level, keeping every chunk; None
+    without the optional `png` extra, where oxipng cannot run (see
+    `_oxipng_started_in`) or when it refuses the file."""
+    try:
+        import oxipng
+    except ImportError:
+        return None
+    if _oxipng_started_in() != os.getpid():
+        return None
+    try:
+        return oxipng.optimize_from_memory(data)
+    except oxipng.PngError:
+        return None
+
+
+@lru_cache(maxsize=None)
+def _oxipng_started_in():
+    """The process that first ran oxipng (cached, so a forked child inherits the answer).
+
+    oxipng's thread pool (Rust's rayon) lives in that process only: a process
+    forked from it after that inherits the pool's state but none of its
+    threads, and oxipng would wait for them for ever. The pool of a run forks
+    its workers before any of them encodes, so this is rare: a program that
+    optimized PNGs itself and then starts a process pool.
+    """
+    return os.getpid()
+
+
+def oxipng_version():
+    """The version of the optional oxipng wrapper (the `png` extra) when it imports;
+    else None."""
+    try:
+        import oxipng  # noqa: F401  (imported to see that it works)
+    except ImportError:
+        return None
+    try:
+        return metadata.version(OXIPNG_PACKAGE)
+    except metadata.PackageNotFoundError:  # importable, but not installed by pip
+        return "unknown version"
 
 
 def is_marked(image):

@@ -1,0 +1,307 @@
+"""Exact re-expressions of an image in fewer bytes per pixel, as PNG stores them.
+
+Every form decodes to the very same pixels at the source's own bit depth,
+transparency included (`same_pixels` says whether two images do):
+
+- 16-bit grey whose every value is a multiple of 257 → 8-bit grey (PNG
+  scales samples to the full range, so 257·k at 16 bits is k at 8 bits);
+- colour whose every pixel is grey → grey (RGB → L, RGBA → LA);
+- a transparent colour or level that no pixel has → no transparency;
+- an alpha band that is only 0 and 255, with one colour under all the
+  transparent pixels and nowhere else → that colour as a transparency key;
+- grey whose levels are all on a coarser grid → 1, 2 or 4 bits a pixel;
+- at most 256 colours → an exact palette: every colour once, the
+  transparent entries first so that tRNS holds only those, 1, 2 or 4 bits a
+  pixel when the palette is small enough (Pillow picks the bit depth from
+  the palette's length).
+
+`quantize` is no way to build such a palette: it maps colours through a cache
+of 4×4×4 cells, so near colours share an index. Here each pixel's index comes
+from exact lookup tables, two bands at a time (see `_indices`).
+"""
+
+import io
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from PIL import Image, ImageChops
+
+from .compat import Dither, image_math
+
+SIXTEEN_BITS = ("I", "I;16", "I;16B", "I;16L", "I;16N")
+_KEYED = ("1", "L", "RGB", "I;16", "I")
+# Levels an 8-bit grey value takes when it is stored at fewer bits: the
+# decoder scales them back to 0-255 (2 bits: 0, 85, 170, 255).
+_GRID_STEP = {1: 255, 2: 85, 4: 17}
+
+
+@dataclass(frozen=True)
+class Form:
+    """An image and the PNG save parameters that store it as it is."""
+    image: Image.Image
+    params: dict = field(default_factory=dict)
+    name: str = ""
+
+    @property
+    def palette_size(self):
+        return len(self.image.getpalette() or ()) // 3 if self.image.mode == "P" else 0
+
+
+def exact_forms(image, *, grey_bits=None):
+    """The smallest exact forms of `image`, the likeliest smallest first.
+
+    `grey_bits`: whether to store grey at 2 and 4 bits (`save(bits=...)` on
+    L); by default, when this Pillow can (13 and later).
+    """
+    if grey_bits is None:
+        grey_bits = writes_low_bit_grey()
+    base = _reduced(image)
+    keyed = "transparency" in base.info
+    forms = []
+    if base.mode not in SIXTEEN_BITS:
+        levels = _grey_levels(base)
+        if levels is not None and not keyed:
+            forms.extend(_grey_grid_forms(base, levels, grey_bits))
+        if (base.mode != "1" or keyed) and (levels is None or len(levels) <= 16):
+            palette = exact_palette(base)
+            if palette is not None:
+                forms.append(palette)
+    forms.append(Form(base, _transparency_param(base), base.mode))
+    return forms
+
+
+def _reduced(image):
+    """The image in the fewest channels and bits that keep it exact (no palette yet)."""
+    if image.mode == "P":  # its alpha in tRNS, or in the palette itself (quantize's)
+        alpha = "transparency" in image.info or image.palette.mode == "RGBA"
+        image = image.convert("RGBA" if alpha else "RGB")
+    if image.mode in SIXTEEN_BITS:
+        image = _as_sixteen_bits(image)
+    image = _without_unused_key(image)
+    if image.mode in SIXTEEN_BITS:
+        image = _eight_bits_if_exact(image)
+    image = _grey_if_exact(image)
+    return _keyed_if_exact(image)
+
+
+def _as_sixteen_bits(image):
+    """16-bit grey in the mode this Pillow writes (see `sixteen_bit_mode`); convert()
+    keeps the key."""
+    mode = sixteen_bit_mode()
+    return image if image.mode == mode else image.convert("I").convert(mode)
+
+
+def _without_unused_key(image):
+    """A transparency key that no pixel has says nothing: drop it."""
+    key = image.info.get("transparency")
+    if image.mode not in _KEYED or key is None:
+        return image
+    if image.mode == "RGB":
+        used = image.convert("RGBA").getchannel("A").getextrema()[0] == 0
+    else:
+        used = _key_mask(image).getextrema()[0] == 0
+    if used:
+        return image
+    image = image.copy()
+    del image.info["transparency"]
+    return image
+
+
+def _key_mask(image):
+    """L: 0 where a pixel has the transparency key's value, else 255 (modes 1, L, I;16, I)."""
+    key = image.info["transparency"]
+    if image.mode in SIXTEEN_BITS:
+        table = [255] * 65536
+        table[key] = 0
+        return image.convert("I").point(table, "L")
+    if image.mode == "1":
+        key = 255 if key else 0
+    table = [255] * 256
+    table[key] = 0
+    return image.convert("L").point(table, "L")
+
+
+def _eight_bits_if_exact(image):
+    """16-bit grey whose values (and key) are all multiples of 257 → L."""
+    wide = image.convert("I")
+    off_grid = wide.point([0 if v % 257 == 0 else 255 for v in range(65536)], "L")
+    key = image.info.get("transparency")
+    if off_grid.getextrema()[1] or (key is not None and key % 257):
+        return image
+    narrow = wide.point([v // 257 for v in range(65536)], "L")
+    if key is not None:
+        narrow.info["transparency"] = key // 257
+    return narrow
+
+
+def _grey_if_exact(image):
+    """RGB/RGBA whose every pixel has R = G = B → L/LA (a key too)."""
+    if image.mode not in ("RGB", "RGBA"):
+        return image
+    red, green, blue = image.split()[:3]
+    if (ImageChops.difference(red, green).getbbox() is not None
+            or ImageChops.difference(green, blue).getbbox() is not None):
+        return image
+    if image.mode == "RGBA":
+        return Image.merge("LA", (red, image.getchannel("A")))
+    key = image.info.get("transparency")
+    if key is not None:  # a grey key: a colour key no pixel had was dropped before
+        red.info["transparency"] = key[0]
+    return red
+
+
+def _keyed_if_exact(image):
+    """RGBA/LA whose alpha is 0 or 255, with one colour under every transparent
+    pixel and under no opaque one → RGB/L with that colour as the key."""
+    if image.mode not in ("RGBA", "LA"):
+        return image
+    alpha = image.getchannel("A")
+    counts = alpha.histogram()
+    if counts[0] + counts[255] != image.width * image.height or not counts[0]:
+        return image
+    colour = image.convert(image.mode[:-1])
+    clear = ImageChops.invert(alpha)  # 255 where transparent
+    key = []
+    for band in colour.split():
+        under = [value for value, count in enumerate(band.histogram(mask=clear)) if count]
+        if len(under) != 1:
+            return image
+        key.append(under[0])
+    key = tuple(key) if len(key) > 1 else key[0]
+    distance = _max_band(ImageChops.difference(colour, Image.new(colour.mode, colour.size, key)))
+    if distance.histogram(mask=alpha)[0]:  # an opaque pixel of the key's colour
+        return image
+    colour.info["transparency"] = key
+    return colour
+
+
+def _max_band(image):
+    """L: per pixel, the largest of the bands."""
+    bands = image.split()
+    result = bands[0]
+    for band in bands[1:]:
+        result = ImageChops.lighter(result, band)
+    return result
+
+
+def _grey_levels(image):
+    """The sorted 8-bit levels of an L or 1 image; None for other modes."""
+    if image.mode not in ("L", "1"):
+        return None
+    histogram = image.convert("L").histogram()
+    return [level for level in range(256) if histogram[level]]
+
+
+def _grey_grid_forms(image, levels, grey_bits):
+    """Grey stored at 1, 2 or 4 bits, when every level is on that grid."""
+    if image.mode == "1":
+        return []
+    for bits in (1, 2, 4):
+        if all(level % _GRID_STEP[bits] == 0 for level in levels):
+            if bits == 1:
+                return [Form(image.convert("1", dither=Dither.NONE), {}, "1")]
+            return [Form(image, {"bits": bits}, f"L;{bits}")] if grey_bits else []
+    return []
+
+
+def exact_palette(image):
+    """A palette form of an image with at most 256 colours (transparency included); else None.
+
+    Entries with transparency come first, most transparent first, so tRNS
+    stops at the last of them; the rest follow by frequency.
+    """
+    rgba = image.mode in ("RGBA", "LA") or "transparency" in image.info
+    content = image.convert("RGBA" if rgba else "RGB")
+    counted = content.getcolors(256)
+    if counted is None:
+        return None
+    colours = [colour for _, colour in sorted(
+        counted, key=lambda item: (item[1][3] if rgba else 255, -item[0]))]
+    index = _indices(content.split(), colours)
+    indexed = Image.frombytes("P", image.size, index.tobytes())
+    indexed.putpalette(b"".join(bytes(colour[:3]) for colour in colours), "RGB")
+    alphas = bytes(colour[3] for colour in colours if rgba and colour[3] < 255)
+    params = {"transparency": alphas} if alphas else {}
+    return Form(indexed, params, f"P{len(colours)}")
+
+
+def _indices(bands, colours):
+    """L: each pixel's position in `colours` (tuples of one value per band).
+
+    Bands are folded in one at a time: the id of a pixel's first k values and
+    its next value make a 16-bit key, and a 65536-entry table maps the key to
+    the id of its first k + 1 values. Every table is exact, and no id exceeds
+    255, as no prefix of the colours takes more than 256 values.
+    """
+    index, ids = bands[0], {(value,): value for value in range(256)}
+    for position in range(1, len(bands)):
+        prefixes = sorted({colour[:position + 1] for colour in colours})
+        table = [0] * 65536
+        for number, prefix in enumerate(prefixes):
+            table[ids[prefix[:-1]] * 256 + prefix[-1]] = number
+        ids = {prefix: number for number, prefix in enumerate(prefixes)}
+        keys = image_math(lambda low, high: low * 256 + high, index, bands[position])
+        index = keys.point(table, "L")
+    table = [0] * 256
+    for number, colour in enumerate(colours):
+        table[ids[colour]] = number
+    return index.point(table, "L")
+
+
+def _transparency_param(image):
+    """The key as PNG stores it (at the image's bit depth: 0 or 1 for mode 1)."""
+    key = image.info.get("transparency")
+    if key is None or image.mode not in _KEYED:
+        return {}
+    return {"transparency": (1 if key else 0) if image.mode == "1" else key}
+
+
+@lru_cache(maxsize=None)
+def writes_low_bit_grey():
+    """True when this Pillow writes 2- and 4-bit grey (`bits` on mode L: Pillow 13)."""
+    return _png_header(Image.new("L", (1, 1)), bits=2)[0] == 2
+
+
+@lru_cache(maxsize=None)
+def sixteen_bit_mode():
+    """The mode in which this Pillow writes 16-bit grey PNGs, transparency key included:
+    I;16, or I before Pillow 10 (which keys only I), while Pillow 13 writes no I."""
+    try:
+        _png_header(Image.new("I;16", (1, 1)), transparency=0)
+    except OSError:
+        return "I"
+    return "I;16"
+
+
+def _png_header(image, **params):
+    """(bit depth, colour type) of the PNG Pillow writes for `image`."""
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", **params)
+    return tuple(buffer.getvalue()[24:26])
+
+
+def same_pixels(first, second):
+    """True when both images decode to the same pixels and transparency, compared at
+    16 bits when either is 16-bit grey and as 8-bit RGBA otherwise."""
+    if first.size != second.size:
+        return False
+    if first.mode in SIXTEEN_BITS or second.mode in SIXTEEN_BITS:
+        return _grey16(first) == _grey16(second)
+    return first.convert("RGBA").tobytes() == second.convert("RGBA").tobytes()
+
+
+def _grey16(image):
+    """(16-bit values, alpha) of a grey image as bytes; None when it has colour."""
+    if image.mode in SIXTEEN_BITS:
+        image = _as_sixteen_bits(image)
+        values = image.convert("I")
+        alpha = (_key_mask(image) if "transparency" in image.info
+                 else Image.new("L", image.size, 255))
+    else:
+        rgba = image.convert("RGBA")
+        red, green, blue, alpha = rgba.split()
+        if (ImageChops.difference(red, green).getbbox() is not None
+                or ImageChops.difference(green, blue).getbbox() is not None):
+            return None
+        values = red.convert("I").point(lambda v: v * 257)
+    return values.tobytes(), alpha.tobytes()
