@@ -111,9 +111,7 @@ def _key_mask(image):
     """L: 0 where a pixel has the transparency key's value, else 255 (modes 1, L, I;16, I)."""
     key = image.info["transparency"]
     if image.mode in SIXTEEN_BITS:
-        table = [255] * 65536
-        table[key] = 0
-        return image.convert("I").point(table, "L")
+        return image_math(lambda value: (value != key) * 255, image.convert("I")).convert("L")
     if image.mode == "1":
         key = 255 if key else 0
     table = [255] * 256
@@ -124,11 +122,10 @@ def _key_mask(image):
 def _eight_bits_if_exact(image):
     """16-bit grey whose values (and key) are all multiples of 257 → L."""
     wide = image.convert("I")
-    off_grid = wide.point([0 if v % 257 == 0 else 255 for v in range(65536)], "L")
     key = image.info.get("transparency")
-    if off_grid.getextrema()[1] or (key is not None and key % 257):
+    if image_math(lambda value: value % 257, wide).getextrema()[1] or (key or 0) % 257:
         return image
-    narrow = wide.point([v // 257 for v in range(65536)], "L")
+    narrow = image_math(lambda value: value / 257, wide).convert("L")  # I: exact division
     if key is not None:
         narrow.info["transparency"] = key // 257
     return narrow
@@ -228,24 +225,65 @@ def exact_palette(image):
 def _indices(bands, colours):
     """L: each pixel's position in `colours` (tuples of one value per band).
 
-    Bands are folded in one at a time: the id of a pixel's first k values and
-    its next value make a 16-bit key, and a 65536-entry table maps the key to
-    the id of its first k + 1 values. Every table is exact, and no id exceeds
-    255, as no prefix of the colours takes more than 256 values.
+    Bands are folded in one at a time, each pixel carrying the id of the
+    prefix of its values so far; a band the ones before decide is passed
+    over. The id and the band's next value make a key, which an exact lookup
+    table maps to the id of the longer prefix. The key is the id plus an
+    offset chosen per value, modulo 256 (`_offsets`: all 8-bit operations),
+    or, when no such offsets are found, id * 256 + value in a 16-bit image,
+    whose 65536-entry table costs Pillow a few milliseconds to take. No id
+    exceeds 255, as no prefix of the colours takes more than 256 values.
     """
-    index, ids = bands[0], {(value,): value for value in range(256)}
-    for position in range(1, len(bands)):
+    index, ids = None, {(): 0}
+    for position, band in enumerate(bands):
         prefixes = sorted({colour[:position + 1] for colour in colours})
-        table = [0] * 65536
-        for number, prefix in enumerate(prefixes):
-            table[ids[prefix[:-1]] * 256 + prefix[-1]] = number
-        ids = {prefix: number for number, prefix in enumerate(prefixes)}
-        keys = image_math(lambda low, high: low * 256 + high, index, bands[position])
-        index = keys.point(table, "L")
+        if len(prefixes) == len(ids):
+            ids = {prefix: ids[prefix[:-1]] for prefix in prefixes}
+            continue
+        offsets = _offsets(prefixes, ids) if index is not None else {}
+        if offsets is not None:
+            shift = band.point([offsets.get(value, 0) for value in range(256)])
+            keys = band if index is None else ImageChops.add_modulo(index, shift)
+
+            def key_of(prefix):
+                return ((ids[prefix[:-1]] if index is not None else prefix[-1])
+                        + offsets.get(prefix[-1], 0)) & 255
+        else:
+            keys = image_math(lambda low, high: low * 256 + high, index, band)
+
+            def key_of(prefix):
+                return ids[prefix[:-1]] * 256 + prefix[-1]
+        table = [0] * (256 if keys.mode == "L" else 65536)
+        new_ids = {prefix: number for number, prefix in enumerate(prefixes)}
+        for prefix, number in new_ids.items():
+            table[key_of(prefix)] = number
+        index, ids = keys.point(table, "L"), new_ids
     table = [0] * 256
     for number, colour in enumerate(colours):
         table[ids[colour]] = number
-    return index.point(table, "L")
+    return index.point(table, "L") if index is not None else Image.new("L", bands[0].size, 0)
+
+
+def _offsets(prefixes, ids):
+    """{value: offset} that makes (id of a prefix's head + offset of its last value)
+    modulo 256 differ for every prefix; None when first-fit finds none.
+
+    Sets of ids are 256-bit integers, an offset a rotation of one.
+    """
+    heads = {}
+    for prefix in prefixes:
+        heads[prefix[-1]] = heads.get(prefix[-1], 0) | 1 << ids[prefix[:-1]]
+    taken, offsets, full = 0, {}, (1 << 256) - 1
+    for value, members in sorted(heads.items(), key=lambda item: -bin(item[1]).count("1")):
+        for offset in range(256):
+            rotated = ((members << offset) | (members >> (256 - offset))) & full
+            if not rotated & taken:
+                taken |= rotated
+                offsets[value] = offset
+                break
+        else:
+            return None
+    return offsets
 
 
 def _transparency_param(image):

@@ -12,6 +12,7 @@ from array import array
 import pytest
 from PIL import Image
 
+from optimize_images import reductions
 from optimize_images.reductions import (exact_forms, exact_palette, same_pixels,
                                         sixteen_bit_mode, writes_low_bit_grey)
 
@@ -352,3 +353,10 @@ def test_a_palette_whose_entries_carry_alpha_keeps_it():
     assert quantized.palette.mode == "RGBA" and "transparency" not in quantized.info
     forms = assert_every_form_exact(quantized)
     assert chunk_lengths(forms[0])[b"tRNS"] == 2
+
+
+def test_without_8_bit_keys_the_16_bit_keys_map_colours_exactly_too(monkeypatch):
+    monkeypatch.setattr(reductions, "_offsets", lambda prefixes, ids: None)
+    colours = [(255, 0, 0, 255), (0, 0, 0, 0), (0, 0, 0, 255), (9, 200, 9, 128), (1, 2, 3, 255)]
+    forms = assert_every_form_exact(noise("RGBA", colours))
+    assert forms[0].palette_size == 5

@@ -14,7 +14,6 @@ import os
 import struct
 import zlib
 from functools import lru_cache
-from importlib import metadata
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -212,6 +211,7 @@ def oxipng_version():
         import oxipng  # noqa: F401  (imported to see that it works)
     except ImportError:
         return None
+    from importlib import metadata  # 15 ms to import: only for -s
     try:
         return metadata.version(OXIPNG_PACKAGE)
     except metadata.PackageNotFoundError:  # importable, but not installed by pip
