@@ -143,7 +143,8 @@ class Settings:
     # PNG and transparency
     reduce_colors: bool = option(
         False, "-rc", "--reduce-colors",
-        help="reduce PNGs to an adaptive palette (lossy; keeps transparency)",
+        help="reduce PNGs of more colours than -mc to an adaptive palette, dithered when "
+             "opaque (lossy; keeps transparency)",
         action="store_true")
     max_colors: int = option(
         256, "-mc", "--max-colors", help="palette size for -rc, 2-256 (default: %(default)s)",

@@ -3,7 +3,7 @@
 Mode rules (16 bits to 8, transparency over a background) live in `modes`.
 """
 
-from .compat import Quantize, Resampling, Transpose
+from .compat import Dither, Quantize, Resampling, Transpose
 from .modes import has_alpha
 
 ORIENTATION_TAG = 0x0112
@@ -62,12 +62,22 @@ def drop_opaque_alpha(image):
 
 
 def reduce_colors(image, max_colors):
-    """An adaptive palette of at most `max_colors`, keeping transparency (lossy)."""
-    if image.mode == "P" and len(image.getcolors(256) or ()) <= max_colors:
+    """At most `max_colors` colours, transparency kept (lossy; 8-bit images).
+
+    An image that has no more colours is returned as it is (PNG's exact
+    palette stores it without loss). Else fast octree's palette; an opaque
+    image is mapped onto it with Floyd-Steinberg dithering (Pillow maps RGBA
+    to the nearest colour only). docs/png.md has the comparison with pngquant
+    that chose this.
+    """
+    alpha = has_alpha(image) or (image.mode == "P" and image.palette.mode == "RGBA")
+    colour = image.convert("RGBA" if alpha else "RGB")
+    if colour.getcolors(max_colors) is not None:
         return image
-    if has_alpha(image):
-        return image.convert("RGBA").quantize(max_colors, method=Quantize.FASTOCTREE)
-    return image.convert("RGB").quantize(max_colors, method=Quantize.MEDIANCUT)
+    palette = colour.quantize(max_colors, method=Quantize.FASTOCTREE)
+    if alpha:
+        return palette
+    return colour.quantize(palette=palette, dither=Dither.FLOYDSTEINBERG)
 
 
 def looks_photographic(image, *, sample_side=256, min_unique_share=0.25):

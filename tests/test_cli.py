@@ -332,6 +332,27 @@ def test_reduce_colors_on_an_opaque_png(tmp_path):
     assert len(result.convert("RGB").getcolors(1 << 16)) <= 8
 
 
+def test_reduce_colors_leaves_an_image_that_fits_the_palette_exact(tmp_path):
+    path = write(tmp_path / "a.png", graphic(), compress_level=0)  # 10 colours
+    run_cli("-rc", "-mc", "16", path)
+    assert opened(path).mode == "P"
+    assert opened(path).convert("RGB").tobytes() == graphic().tobytes()
+
+
+def test_reduce_colors_on_sixteen_bit_grey_keeps_its_transparent_level(tmp_path):
+    levels = Image.linear_gradient("L").resize((64, 64))
+    image = levels.point(lambda v: v * 256 + 7, "I")
+    key = 40000
+    image.paste(key, (32, 0, 64, 64))  # the right half transparent (pasted in mode I:
+    image = image.convert("I;16")      # Pillow pastes 16448 for any number into I;16)
+    path = write(tmp_path / "g16.png", image, transparency=key)
+    run_cli("-rc", "-mc", "8", "-nc", path)
+    rgba = opened(path).convert("RGBA")
+    assert rgba.getpixel((40, 10))[3] == 0 and rgba.getpixel((10, 10))[3] == 255
+    grey, expected = rgba.getpixel((10, 60))[0], image.getpixel((10, 60)) / 257
+    assert abs(grey - expected) < 40 and len(rgba.getcolors(256)) <= 8
+
+
 def test_max_colors_alone_changes_nothing(tmp_path):
     path = write(tmp_path / "a.png", see_through())
     run_cli("-mc", "4", "-nc", path)

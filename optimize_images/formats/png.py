@@ -18,7 +18,7 @@ from functools import lru_cache
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from ..reductions import SIXTEEN_BITS, exact_forms, same_pixels, sixteen_bit_mode
+from ..reductions import SIXTEEN_BITS, eight_bit, exact_forms, same_pixels, sixteen_bit_mode
 from ..scanlines import ADAPTIVE, METHODS, NONE, STRATEGIES, Scanlines, deflated
 from ..transforms import reduce_colors
 from .base import MARKER, MARKER_TEXT, Encoded, Facts, Role, save_to_bytes
@@ -64,7 +64,7 @@ def _bit_depth(data):
 def prepare(image, settings):
     """-rc's adaptive palette, then a mode PNG stores."""
     if settings.reduce_colors:
-        image = reduce_colors(image, settings.max_colors)
+        image = reduce_colors(eight_bit(image), settings.max_colors)
     if image.mode in SIXTEEN_BITS:  # in the mode this Pillow writes; beyond 16 bits clipped
         mode = sixteen_bit_mode()
         return image if image.mode == mode else image.convert("I").convert(mode)
