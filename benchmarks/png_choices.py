@@ -81,13 +81,11 @@ def step_sizes(image, job):
     def exhaustive():
         best = None
         for form in exact_forms(image):
-            chunks = list(png._chunks(png._save(form, job, compress_level=0)))
-            others = sum(12 + len(body) for kind, body in chunks if kind != b"IDAT")
-            lines = png._scanlines(form.image, chunks[0][1])
+            encoding = png._Encoding(form, job)
             for method in METHODS:
-                stream = lines.filtered(method)
+                stream = encoding.lines.filtered(method)
                 for name, strategy in STRATEGIES.items():
-                    size = 8 + others + 12 + len(deflated(stream, strategy))
+                    size = encoding.size_with(deflated(stream, strategy))
                     if best is None or size < best:
                         best = size
                         winner[:] = [form.name, method, name]

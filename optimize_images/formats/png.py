@@ -115,38 +115,60 @@ def _smallest(forms, job):
     """The smallest file of the trials: Pillow writes each form's chunks (deflating
     nothing), the trials write its IDAT.
 
-    Which form and filter to try at length is predicted by a fast deflate
+    Which form and filtering to try at length is predicted by a fast deflate
     (level 1) of every form under every filtering (none, sub, up, average,
-    Paeth, adaptive); zlib's default and filtered strategies at level 9 then
-    go to the likeliest, and its Huffman-only and RLE strategies, cheap, to
-    its unfiltered and adaptive scanlines. docs/png.md has the measurements.
+    Paeth, adaptive). zlib's default and filtered strategies at level 9 go
+    to the likeliest, and to the unfiltered scanlines of every form whose
+    bytes are palette indices or packed pixels (level 1 often misjudges
+    those); its Huffman-only and RLE strategies, cheap, to the likeliest
+    form's unfiltered and adaptive scanlines. docs/png.md has the measurements.
     """
-    likeliest = None
-    for form in forms:
-        chunks = list(_chunks(_save(form, job, compress_level=0)))
-        lines = _scanlines(form.image, chunks[0][1])
-        others = sum(12 + len(body) for kind, body in chunks if kind != b"IDAT")
-        for method in METHODS:
-            guess = others + len(deflated(lines.filtered(method), FAST, level=1))
-            if likeliest is None or guess < likeliest[0]:
-                likeliest = (guess, chunks, lines, method)
-    _, chunks, lines, method = likeliest
-    trials = [(method, STRATEGIES["default"]), (method, STRATEGIES["filtered"])]
-    trials += [(kind, STRATEGIES[name]) for kind in (NONE, ADAPTIVE) for name in ("huffman", "rle")]
+    encodings = [_Encoding(form, job) for form in forms]
+    guesses = [(encoding.size_with(deflated(encoding.lines.filtered(method), FAST, level=1)),
+                index, method) for index, encoding in enumerate(encodings) for method in METHODS]
+    _, chosen, method = min(guesses, key=lambda guess: guess[:2])
+    likeliest = encodings[chosen]
+    lengthy = [(likeliest, method)] + [(encoding, NONE) for encoding in encodings
+                                        if encoding.indexed and (encoding, NONE) != (likeliest, method)]
+    trials = [(encoding, kind, STRATEGIES[name]) for encoding, kind in lengthy
+              for name in ("default", "filtered")]
+    trials += [(likeliest, kind, STRATEGIES[name]) for kind in (NONE, ADAPTIVE)
+               for name in ("huffman", "rle")]
     best = None
-    for kind, strategy in trials:
-        idat = deflated(lines.filtered(kind), strategy, limit=best and len(best) - 1)
+    for encoding, kind, strategy in trials:
+        limit = None if best is None else len(best) - encoding.size_with(b"") - 1
+        idat = deflated(encoding.lines.filtered(kind), strategy, limit=limit)
         if idat is not None:
-            best = idat
-    return _with_idat(chunks, best)
+            best = encoding.file_with(idat)
+    return best
 
 
-def _scanlines(image, header):
-    """The image's raw scanlines as IHDR (`header`) says Pillow laid them out."""
-    width, _, bits, colour_type = struct.unpack(">IIBB", header[:10])
-    pixel_bits = bits * _CHANNELS[colour_type]
-    return Scanlines(image.tobytes("raw", _RAW_MODES[bits, colour_type]),
-                     (width * pixel_bits + 7) // 8, max(1, pixel_bits // 8))
+class _Encoding:
+    """A form as Pillow writes it (its chunks), and its scanlines, for trials of its IDAT."""
+
+    def __init__(self, form, job):
+        self.chunks = list(_chunks(_save(form, job, compress_level=0)))
+        width, _, bits, colour_type = struct.unpack(">IIBB", self.chunks[0][1][:10])
+        pixel_bits = bits * _CHANNELS[colour_type]
+        self.indexed = colour_type == 3 or pixel_bits < 8  # bytes of indices or packed pixels
+        self.lines = Scanlines(form.image.tobytes("raw", _RAW_MODES[bits, colour_type]),
+                               (width * pixel_bits + 7) // 8, max(1, pixel_bits // 8))
+        self._others = sum(12 + len(body) for kind, body in self.chunks if kind != b"IDAT")
+
+    def size_with(self, idat):
+        """The size of the file with this IDAT."""
+        return len(_SIGNATURE) + self._others + 12 + len(idat)
+
+    def file_with(self, idat):
+        """The file: its chunks, with one IDAT of `idat` where the first IDAT was."""
+        parts = [_SIGNATURE]
+        for kind, body in self.chunks:
+            if kind != b"IDAT":
+                parts.append(_chunk(kind, body))
+            elif idat is not None:
+                parts.append(_chunk(b"IDAT", idat))
+                idat = None
+        return b"".join(parts)
 
 
 def _chunks(data):
@@ -156,18 +178,6 @@ def _chunks(data):
         length, kind = struct.unpack(">I4s", data[position:position + 8])
         yield kind, data[position + 8:position + 8 + length]
         position += 12 + length
-
-
-def _with_idat(chunks, idat):
-    """The file of `chunks` with one IDAT of `idat` where the first IDAT was."""
-    parts = [_SIGNATURE]
-    for kind, body in chunks:
-        if kind != b"IDAT":
-            parts.append(_chunk(kind, body))
-        elif idat is not None:
-            parts.append(_chunk(b"IDAT", idat))
-            idat = None
-    return b"".join(parts)
 
 
 def _chunk(kind, body):
