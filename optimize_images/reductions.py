@@ -3,6 +3,7 @@
 Every form decodes to the very same pixels at the source's own bit depth,
 transparency included (`same_pixels` says whether two images do):
 
+- an alpha band that is all opaque → none;
 - 16-bit grey whose every value is a multiple of 257 → 8-bit grey (PNG
   scales samples to the full range, so 257·k at 16 bits is k at 8 bits);
 - colour whose every pixel is grey → grey (RGB → L, RGBA → LA);
@@ -13,11 +14,12 @@ transparency included (`same_pixels` says whether two images do):
 - at most 256 colours → an exact palette: every colour once, the
   transparent entries first so that tRNS holds only those, 1, 2 or 4 bits a
   pixel when the palette is small enough (Pillow picks the bit depth from
-  the palette's length).
+  the palette's length); the rest by frequency, and for a palette image
+  also in the source's own order.
 
 `quantize` is no way to build such a palette: it maps colours through a cache
 of 4×4×4 cells, so near colours share an index. Here each pixel's index comes
-from exact lookup tables, two bands at a time (see `_indices`).
+from exact lookup tables, one band at a time (see `_indices`).
 """
 
 import io
@@ -28,6 +30,7 @@ from PIL import Image, ImageChops
 
 from .compat import Dither, image_math
 from .modes import to_8bit
+from .transforms import drop_opaque_alpha
 
 SIXTEEN_BITS = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 _KEYED = ("1", "L", "RGB", "I;16", "I")
@@ -64,11 +67,39 @@ def exact_forms(image, *, grey_bits=None):
         if levels is not None and not keyed:
             forms.extend(_grey_grid_forms(base, levels, grey_bits))
         if (base.mode != "1" or keyed) and (levels is None or len(levels) <= 16):
-            palette = exact_palette(base)
-            if palette is not None:
-                forms.append(palette)
+            forms.extend(_palette_forms(base, image))
     forms.append(Form(base, _transparency_param(base), base.mode))
     return forms
+
+
+def _palette_forms(base, source):
+    """The exact palette of `base`, by frequency; for a palette `source`, also in the
+    source's own order, which a GIF or an editor may have made compress better."""
+    by_frequency = exact_palette(base)
+    if by_frequency is None or source.mode != "P":
+        return [by_frequency] if by_frequency else []
+    as_source = exact_palette(base, order=_palette_order(source))
+    if as_source.image.getpalette() == by_frequency.image.getpalette():
+        return [by_frequency]
+    return [by_frequency, as_source]
+
+
+def _palette_order(image):
+    """{(R, G, B, A): its first index} over the used entries of a palette image."""
+    entries = image.getpalette() or []
+    key = image.info.get("transparency")
+    if image.palette.mode == "RGBA":
+        alphas = image.getpalette("RGBA")[3::4]
+    elif isinstance(key, bytes):
+        alphas = list(key)
+    else:
+        alphas = [0 if index == key else 255 for index in range(256)]
+    order = {}
+    for index, count in enumerate(image.histogram()[:len(entries) // 3]):
+        if count:
+            alpha = alphas[index] if index < len(alphas) else 255
+            order.setdefault(tuple(entries[3 * index:3 * index + 3]) + (alpha,), index)
+    return order
 
 
 def _reduced(image):
@@ -81,7 +112,7 @@ def _reduced(image):
     image = _without_unused_key(image)
     if image.mode in SIXTEEN_BITS:
         image = _eight_bits_if_exact(image)
-    image = _grey_if_exact(image)
+    image = _grey_if_exact(drop_opaque_alpha(image))
     return _keyed_if_exact(image)
 
 
@@ -214,25 +245,30 @@ def _grey_grid_forms(image, levels, grey_bits):
     return []
 
 
-def exact_palette(image):
+def exact_palette(image, *, order=None):
     """A palette form of an image with at most 256 colours (transparency included); else None.
 
     Entries with transparency come first, most transparent first, so tRNS
-    stops at the last of them; the rest follow by frequency.
+    stops at the last of them; the rest follow by frequency, or by their
+    place in `order` ({(R, G, B, A): rank}) when given.
     """
     rgba = image.mode in ("RGBA", "LA") or "transparency" in image.info
     content = image.convert("RGBA" if rgba else "RGB")
     counted = content.getcolors(256)
     if counted is None:
         return None
-    colours = [colour for _, colour in sorted(
-        counted, key=lambda item: (item[1][3] if rgba else 255, -item[0]))]
+
+    def rank(item):
+        count, colour = item
+        full = colour if rgba else colour + (255,)
+        return full[3], (-count if order is None else order.get(full, 256))
+    colours = [colour for _, colour in sorted(counted, key=rank)]
     index = _indices(content.split(), colours)
     indexed = Image.frombytes("P", image.size, index.tobytes())
     indexed.putpalette(b"".join(bytes(colour[:3]) for colour in colours), "RGB")
     alphas = bytes(colour[3] for colour in colours if rgba and colour[3] < 255)
     params = {"transparency": alphas} if alphas else {}
-    return Form(indexed, params, f"P{len(colours)}")
+    return Form(indexed, params, f"P{len(colours)}{'' if order is None else ' as the source'}")
 
 
 def _indices(bands, colours):

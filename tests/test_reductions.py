@@ -360,3 +360,19 @@ def test_without_8_bit_keys_the_16_bit_keys_map_colours_exactly_too(monkeypatch)
     colours = [(255, 0, 0, 255), (0, 0, 0, 0), (0, 0, 0, 255), (9, 200, 9, 128), (1, 2, 3, 255)]
     forms = assert_every_form_exact(noise("RGBA", colours))
     assert forms[0].palette_size == 5
+
+
+def test_an_alpha_that_is_all_opaque_is_dropped():
+    colours = [(r, g, 5, 255) for r in range(0, 256, 15) for g in range(0, 256, 15)]
+    forms = assert_every_form_exact(noise("RGBA", colours, size=BIG))
+    assert [form.name for form in forms] == ["RGB"]
+
+
+def test_a_palette_source_also_gets_its_own_order():
+    entries = [(v, 255 - v, (7 * v) % 256) for v in range(256)]
+    image = palette_image(entries, [200, 3, 90, 17, 250, 60])  # used out of frequency order
+    forms = assert_every_form_exact(image)
+    names = [form.name for form in forms]
+    assert names[:2] == ["P6", "P6 as the source"]
+    kept = forms[1].image.getpalette()[:18]
+    assert kept == [c for v in (3, 17, 60, 90, 200, 250) for c in entries[v]]

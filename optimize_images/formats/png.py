@@ -115,24 +115,29 @@ def _smallest(forms, job):
     """The smallest file of the trials: Pillow writes each form's chunks (deflating
     nothing), the trials write its IDAT.
 
-    Which form and filtering to try at length is predicted by a fast deflate
-    (level 1) of every form under every filtering (none, sub, up, average,
-    Paeth, adaptive). zlib's default and filtered strategies at level 9 go
-    to the likeliest, and to the unfiltered scanlines of every form whose
-    bytes are palette indices or packed pixels (level 1 often misjudges
-    those); its Huffman-only and RLE strategies, cheap, to the likeliest
-    form's unfiltered and adaptive scanlines. docs/png.md has the measurements.
+    Which filtering of each form to try at length is predicted by a fast
+    deflate (level 1) of the form under every filtering (none, sub, up,
+    average, Paeth, adaptive). zlib's default and filtered strategies at
+    level 9 go to each form's likeliest filtering, the likeliest form first,
+    and to the unfiltered scanlines of every form whose bytes are palette
+    indices or packed pixels (level 1 often misjudges those); its
+    Huffman-only and RLE strategies, cheap, to the likeliest form's
+    unfiltered and adaptive scanlines. A trial stops once it is sure to lose.
+    docs/png.md has the measurements.
     """
     encodings = [_Encoding(form, job) for form in forms]
-    guesses = [(encoding.size_with(deflated(encoding.lines.filtered(method), FAST, level=1)),
-                index, method) for index, encoding in enumerate(encodings) for method in METHODS]
-    _, chosen, method = min(guesses, key=lambda guess: guess[:2])
-    likeliest = encodings[chosen]
-    lengthy = [(likeliest, method)] + [(encoding, NONE) for encoding in encodings
-                                        if encoding.indexed and (encoding, NONE) != (likeliest, method)]
+    likeliest = []  # (guess, index of the encoding, filtering): each form's, smallest first
+    for index, encoding in enumerate(encodings):
+        guesses = [(encoding.size_with(deflated(encoding.lines.filtered(method), FAST, level=1)),
+                    index, method) for method in METHODS]
+        likeliest.append(min(guesses, key=lambda guess: guess[0]))
+    likeliest.sort(key=lambda guess: guess[:2])
+    lengthy = [(encodings[index], method) for _, index, method in likeliest]
+    lengthy += [(encoding, NONE) for encoding in encodings
+                if encoding.indexed and (encoding, NONE) not in lengthy]
     trials = [(encoding, kind, STRATEGIES[name]) for encoding, kind in lengthy
               for name in ("default", "filtered")]
-    trials += [(likeliest, kind, STRATEGIES[name]) for kind in (NONE, ADAPTIVE)
+    trials += [(lengthy[0][0], kind, STRATEGIES[name]) for kind in (NONE, ADAPTIVE)
                for name in ("huffman", "rle")]
     best = None
     for encoding, kind, strategy in trials:
