@@ -115,25 +115,46 @@ def test_the_trials_keep_the_chunks_pillow_writes(no_oxipng):
 
 def test_a_result_with_other_pixels_is_replaced_by_pillows_own(monkeypatch, no_oxipng):
     image = drawing(6, size=(64, 48))
-    monkeypatch.setattr(png, "_smallest", lambda forms, job: encode(photo((64, 48)), "PNG"))
+    monkeypatch.setattr(png, "_smallest", lambda forms, job, beat: encode(photo((64, 48)), "PNG"))
     data = png.encode(image, job()).data
     assert rgba_pixels(data) == image.convert("RGBA").tobytes()
 
 
-def test_oxipngs_smaller_result_is_kept(fake_oxipng):
-    fake_oxipng.optimize_from_memory = lambda data: without_chunk(data, b"pHYs")
+def test_oxipngs_smaller_result_is_kept(fake_oxipng, monkeypatch):
     image = drawing(7, size=(64, 48))
-    data = png.encode(image, job()).data
-    assert b"pHYs" not in chunk_types(data)
-    assert rgba_pixels(data) == image.convert("RGBA").tobytes()
+    monkeypatch.setitem(sys.modules, "oxipng", None)
+    smaller = without_chunk(png.encode(image, job()).data, b"pHYs")  # ours, 21 bytes less
+    monkeypatch.setitem(sys.modules, "oxipng", fake_oxipng)
+    fake_oxipng.optimize_from_memory = lambda data: smaller
+    assert png.encode(image, job()).data == smaller
 
 
-def test_oxipngs_result_with_other_pixels_is_refused(fake_oxipng):
-    wrong = encode(Image.new("P", (64, 48)), "PNG")
-    fake_oxipng.optimize_from_memory = lambda data: wrong
+def test_our_trials_stop_where_they_cannot_beat_oxipng(fake_oxipng, monkeypatch):
     image = drawing(7, size=(64, 48))
-    data = png.encode(image, job()).data
-    assert data != wrong and rgba_pixels(data) == image.convert("RGBA").tobytes()
+    monkeypatch.setitem(sys.modules, "oxipng", None)
+    smaller = without_chunk(png.encode(image, job()).data, b"pHYs")
+    monkeypatch.setitem(sys.modules, "oxipng", fake_oxipng)
+    fake_oxipng.optimize_from_memory = lambda data: smaller
+    trials = []  # what each deflate given a limit (a trial, not a guess) returned
+    real = png.deflated
+
+    def deflated(data, strategy, **options):
+        result = real(data, strategy, **options)
+        if options.get("limit") is not None:
+            trials.append(result)
+        return result
+    monkeypatch.setattr(png, "deflated", deflated)
+    assert png.encode(image, job()).data == smaller
+    assert trials and all(result is None for result in trials)  # each gave up
+
+
+def test_oxipngs_result_with_other_pixels_is_refused_and_ours_kept(fake_oxipng, monkeypatch):
+    image = drawing(7, size=(64, 48))
+    monkeypatch.setitem(sys.modules, "oxipng", None)
+    ours = png.encode(image, job()).data
+    monkeypatch.setitem(sys.modules, "oxipng", fake_oxipng)
+    fake_oxipng.optimize_from_memory = lambda data: encode(Image.new("P", (64, 48)), "PNG")
+    assert png.encode(image, job()).data == ours
 
 
 def test_oxipngs_refusal_leaves_ours(fake_oxipng):

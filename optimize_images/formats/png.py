@@ -76,19 +76,35 @@ def prepare(image, settings):
 
 
 def encode(image, job):
-    """The smallest exact encoding found: with -fm one Pillow encode of the likeliest
-    smallest form; else every form's filter and deflate trials; then oxipng's, if smaller."""
+    """The smallest encoding found that decodes to `image`'s very pixels.
+
+    With the png extra, oxipng goes first, on a quick encoding of the
+    likeliest smallest form, and our trials then stop as soon as they cannot
+    beat its result; where ours wins, oxipng gets ours too. Ours: with -fm
+    (or past TRIAL_BYTES) one Pillow encode of that form; else every form's
+    filter and deflate trials.
+    """
     forms = exact_forms(image)
+    theirs = _verified(image, _through_oxipng(forms[0], job))
     if job.settings.fast_mode or _raw_bytes(forms[-1].image) > TRIAL_BYTES:
-        data = _save(forms[0], job, optimize=True)
+        ours = _save(forms[0], job, optimize=True)
     else:
-        data = _smallest(forms, job)
-    if not _decodes_to(image, data):  # never expected: then Pillow's own encoding
-        data = save_to_bytes(image, NAME, optimize=True, **_metadata(job))
-    squeezed = through_oxipng(data)
-    if squeezed is not None and len(squeezed) < len(data) and _decodes_to(image, squeezed):
-        data = squeezed
-    return Encoded(data)
+        ours = _smallest(forms, job, beat=theirs)
+    ours = _verified(image, ours)
+    if ours is not None and theirs is not None and len(ours) < len(theirs):
+        ours = min(ours, _verified(image, through_oxipng(ours)) or ours, key=len)
+    best = min(filter(None, (ours, theirs)), key=len, default=None)
+    if best is None:  # never expected: Pillow's own encoding of the image as it is
+        best = save_to_bytes(image, NAME, optimize=True, **_metadata(job))
+    return Encoded(best)
+
+
+def _verified(image, data):
+    """`data` when it decodes to the pixels of `image`; else (and for None) None."""
+    if data is None:
+        return None
+    with Image.open(io.BytesIO(data)) as decoded:
+        return data if same_pixels(image, decoded) else None
 
 
 def _raw_bytes(image):
@@ -106,12 +122,7 @@ def _metadata(job):
     return {"pnginfo": info, "icc_profile": job.icc_profile, "exif": job.exif, "dpi": job.dpi}
 
 
-def _decodes_to(image, data):
-    with Image.open(io.BytesIO(data)) as decoded:
-        return same_pixels(image, decoded)
-
-
-def _smallest(forms, job):
+def _smallest(forms, job, *, beat=None):
     """The smallest file of the trials: Pillow writes each form's chunks (deflating
     nothing), the trials write its IDAT.
 
@@ -122,7 +133,8 @@ def _smallest(forms, job):
     and to the unfiltered scanlines of every form whose bytes are palette
     indices or packed pixels (level 1 often misjudges those); its
     Huffman-only and RLE strategies, cheap, to the likeliest form's
-    unfiltered and adaptive scanlines. A trial stops once it is sure to lose.
+    unfiltered and adaptive scanlines. A trial stops once it is sure to lose
+    (to the best so far, or to `beat`'s bytes); None when none beat `beat`.
     docs/png.md has the measurements.
     """
     encodings = [_Encoding(form, job) for form in forms]
@@ -139,13 +151,13 @@ def _smallest(forms, job):
               for name in ("default", "filtered")]
     trials += [(lengthy[0][0], kind, STRATEGIES[name]) for kind in (NONE, ADAPTIVE)
                for name in ("huffman", "rle")]
-    best = None
+    best = beat
     for encoding, kind, strategy in trials:
         limit = None if best is None else len(best) - encoding.size_with(b"") - 1
         idat = deflated(encoding.lines.filtered(kind), strategy, limit=limit)
         if idat is not None:
             best = encoding.file_with(idat)
-    return best
+    return None if best is beat else best
 
 
 class _Encoding:
@@ -190,20 +202,37 @@ def _chunk(kind, body):
             + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
 
 
+def _through_oxipng(form, job):
+    """oxipng's result on a quick encoding of `form` (it redoes every choice itself);
+    None without the png extra or where it cannot run."""
+    return through_oxipng(_save(form, job, compress_level=1)) if _runnable_oxipng() else None
+
+
 def through_oxipng(data):
     """oxipng's result on `data` at its default level, keeping every chunk; None
     without the optional `png` extra, where oxipng cannot run (see
     `_oxipng_started_in`) or when it refuses the file."""
-    try:
-        import oxipng
-    except ImportError:
-        return None
-    if _oxipng_started_in() != os.getpid():
+    oxipng = _runnable_oxipng()
+    if oxipng is None:
         return None
     try:
         return oxipng.optimize_from_memory(data)
     except oxipng.PngError:
         return None
+
+
+def _oxipng():
+    """The optional oxipng wrapper (pyoxipng, the png extra), imported now; or None."""
+    try:
+        import oxipng
+    except ImportError:
+        return None
+    return oxipng
+
+
+def _runnable_oxipng():
+    oxipng = _oxipng()
+    return oxipng if oxipng is not None and _oxipng_started_in() == os.getpid() else None
 
 
 @lru_cache(maxsize=None)
@@ -222,9 +251,7 @@ def _oxipng_started_in():
 def oxipng_version():
     """The version of the optional oxipng wrapper (the `png` extra) when it imports;
     else None."""
-    try:
-        import oxipng  # noqa: F401  (imported to see that it works)
-    except ImportError:
+    if _oxipng() is None:
         return None
     from importlib import metadata  # 15 ms to import: only for -s
     try:
