@@ -78,14 +78,14 @@ def prepare(image, settings):
 def encode(image, job):
     """The smallest encoding found that decodes to `image`'s very pixels.
 
-    With the png extra, oxipng goes first, on a quick encoding of the
-    likeliest smallest form, and our trials then stop as soon as they cannot
+    With the png extra, oxipng goes first, on a quick encoding of the image
+    as it is, and our trials then stop as soon as they cannot
     beat its result; where ours wins, oxipng gets ours too. Ours: with -fm
     (or past TRIAL_BYTES) one Pillow encode of that form; else every form's
     filter and deflate trials.
     """
     forms = exact_forms(image)
-    theirs = _verified(image, _through_oxipng(forms[0], job))
+    theirs = _verified(image, _through_oxipng(image, job))
     if job.settings.fast_mode or _raw_bytes(forms[-1].image) > TRIAL_BYTES:
         ours = _save(forms[0], job, optimize=True)
     else:
@@ -202,10 +202,12 @@ def _chunk(kind, body):
             + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
 
 
-def _through_oxipng(form, job):
-    """oxipng's result on a quick encoding of `form` (it redoes every choice itself);
-    None without the png extra or where it cannot run."""
-    return through_oxipng(_save(form, job, compress_level=1)) if _runnable_oxipng() else None
+def _through_oxipng(image, job):
+    """oxipng's result on a quick encoding of the image as it is (oxipng makes its own
+    reductions and trials); None without the png extra or where it cannot run."""
+    if _runnable_oxipng() is None:
+        return None
+    return through_oxipng(save_to_bytes(image, NAME, compress_level=1, **_metadata(job)))
 
 
 def through_oxipng(data):
