@@ -130,10 +130,9 @@ def _smallest(forms, job, *, beat=None):
     deflate (level 1) of the form under every filtering (none, sub, up,
     average, Paeth, adaptive). zlib's default and filtered strategies at
     level 9 go to each form's likeliest filtering, the likeliest form first;
-    then to that form's unfiltered and adaptive scanlines (optipng -o2's
-    filterings: level 1's short searches miss the long matches that make
-    unfiltered rows win on some images) and to the unfiltered scanlines of
-    every form whose bytes are palette indices or packed pixels. Its
+    then to the unfiltered scanlines of that form (level 1's short searches
+    miss the long matches that make unfiltered rows win on some images) and
+    of every form whose bytes are palette indices or packed pixels. Its
     Huffman-only and RLE strategies, cheap, go to the likeliest form's
     unfiltered and adaptive scanlines. A trial stops once it is sure to lose
     (to the best so far, or to `beat`'s bytes); None when none beat `beat`.
@@ -147,10 +146,8 @@ def _smallest(forms, job, *, beat=None):
         likeliest.append(min(guesses, key=lambda guess: guess[0]))
     likeliest.sort(key=lambda guess: guess[:2])
     lengthy = [(encodings[index], method) for _, index, method in likeliest]
-    first = lengthy[0][0]
-    lengthy += [(encoding, kind) for encoding in encodings
-                for kind in ((NONE, ADAPTIVE) if encoding is first else (NONE,))
-                if (encoding is first or encoding.indexed) and (encoding, kind) not in lengthy]
+    lengthy += [(encoding, NONE) for encoding in encodings
+                if (encoding is lengthy[0][0] or encoding.indexed) and (encoding, NONE) not in lengthy]
     trials = [(encoding, kind, STRATEGIES[name]) for encoding, kind in lengthy
               for name in ("default", "filtered")]
     trials += [(lengthy[0][0], kind, STRATEGIES[name]) for kind in (NONE, ADAPTIVE)
