@@ -34,6 +34,7 @@ from .transforms import drop_opaque_alpha
 
 SIXTEEN_BITS = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 _KEYED = ("1", "L", "RGB", "I;16", "I")
+_BAND_BYTES = 1 << 22  # what `same_pixels` compares at a time: about 4 MB of RGBA
 # Levels an 8-bit grey value takes when it is stored at fewer bits: the
 # decoder scales them back to 0-255 (2 bits: 0, 85, 170, 255).
 _GRID_STEP = {1: 255, 2: 85, 4: 17}
@@ -369,12 +370,21 @@ def _png_header(image, **params):
 
 def same_pixels(first, second):
     """True when both images decode to the same pixels and transparency, compared at
-    16 bits when either is 16-bit grey and as 8-bit RGBA otherwise."""
+    16 bits when either is 16-bit grey and as 8-bit RGBA otherwise; band by band of
+    rows, so that the copies compared stay small whatever the image's size."""
     if first.size != second.size:
         return False
-    if first.mode in SIXTEEN_BITS or second.mode in SIXTEEN_BITS:
-        return _grey16(first) == _grey16(second)
-    return first.convert("RGBA").tobytes() == second.convert("RGBA").tobytes()
+    sixteen = first.mode in SIXTEEN_BITS or second.mode in SIXTEEN_BITS
+    rows = max(1, _BAND_BYTES // (4 * first.width))
+    for top in range(0, first.height, rows):
+        box = (0, top, first.width, min(first.height, top + rows))
+        band, other = first.crop(box), second.crop(box)
+        if sixteen:
+            if _grey16(band) != _grey16(other):
+                return False
+        elif band.convert("RGBA").tobytes() != other.convert("RGBA").tobytes():
+            return False
+    return True
 
 
 def _grey16(image):

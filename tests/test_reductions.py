@@ -376,3 +376,16 @@ def test_a_palette_source_also_gets_its_own_order():
     assert names[:2] == ["P6", "P6 as the source"]
     kept = forms[1].image.getpalette()[:18]
     assert kept == [c for v in (3, 17, 60, 90, 200, 250) for c in entries[v]]
+
+
+def test_same_pixels_compares_band_by_band_to_the_last_row(monkeypatch):
+    monkeypatch.setattr(reductions, "_BAND_BYTES", 64)  # one row a band
+    image = noise("RGBA", [(10, 20, 30, 255), (40, 50, 60, 128)])
+    last = image.copy()
+    last.putpixel((SIZE[0] - 1, SIZE[1] - 1), (0, 0, 0, 0))
+    assert same_pixels(image, image.copy()) and not same_pixels(image, last)
+    sixteen_bits = sixteen([0, 1, 1000, 65535])
+    changed = sixteen_bits.copy()
+    changed.putpixel((0, SIZE[1] - 1), 7)
+    assert same_pixels(sixteen_bits, sixteen_bits.copy())
+    assert not same_pixels(sixteen_bits, changed)
