@@ -15,9 +15,11 @@ setup(
     install_requires=["Pillow>=9.5", "piexif>=1.1.3"],
     extras_require={
         # numpy and scikit-image (the SSIM reference) and jsonschema (the report
-        # schema) serve a few tests only, Dask the --dask tests; the suite skips
-        # those when absent.
-        "test": ["pytest>=7", "numpy", "scikit-image", "jsonschema", "dask[distributed]"],
+        # schema) serve a few tests only, Dask the --dask tests, Playwright the HTML
+        # report's (in the system's Chromium: it downloads no browser), pre-commit the
+        # hooks'; the suite skips those when absent.
+        "test": ["pytest>=7", "numpy", "scikit-image", "jsonschema", "dask[distributed]",
+                 "playwright", "pre-commit"],
         # HEIC/HEIF input, when wanted: pip install "optimize-images[heif]"
         "heif": ["pillow-heif"],
         # PNGs through oxipng as well (kept when smaller): pip install "optimize-images[png]"

@@ -10,17 +10,21 @@ Cases:
 - the interpreter with our modules and Pillow's plugins loaded: the floor;
 - the photos folder (../shared/corpus/photos, else 12 made photos of 12 MP):
   the whole folder in one process, and each file alone (largest and median);
-- the worst inputs accepted at the default --max-pixels (89,478,485): made here at
-  --megapixels (default: that limit), an RGB photo as JPEG, an RGBA PNG in place,
-  the RGBA PNG converted to WebP (lossy, then -wl); these are where memory per
-  pixel is highest, because libwebp's lossless coder (used for an alpha plane and
-  for -wl) needs about 25 bytes a pixel;
+- the worst inputs --max-pixels (89,478,485) lets in: made here at --megapixels
+  (default: that limit), an RGB photo as JPEG, an RGBA PNG in place, and RGB and
+  RGBA PNGs converted to JPEG, to WebP (lossy, then -wl) and to AVIF; the
+  encoders that need more than about 1 GB at that size (WebP, AVIF, an RGBA
+  source made JPEG) are refused before encoding by --max-memory's estimate,
+  and the outcome column says so;
+- for each such encoding, the largest square image the default --max-memory
+  (1000 MB) accepts by that estimate, to show that what is accepted stays within
+  about 1 GB (--skip-largest leaves these out: the lossless ones take minutes);
 - inputs that once cost gigabytes: a photo whose EXIF entry claims 2**31 values,
   with -ke, and a 1 GiB sparse file named .jpg.
 
 With -jobs N, up to N workers hold their peaks at once.
 
-    python benchmarks/memory.py [PHOTOS] [--megapixels 89.5] [--skip-worst]
+    python benchmarks/memory.py [PHOTOS] [--megapixels 89.5] [--skip-worst] [--skip-largest]
 """
 
 import argparse
@@ -37,7 +41,7 @@ from PIL import Image
 from measured_run import REPO, run_measured
 
 sys.path.insert(0, str(REPO / "tests"))
-from helpers import encode, photo  # noqa: E402  (tests/helpers.py, after the path is set)
+from helpers import SizeOnly, encode, photo  # noqa: E402  (tests/helpers.py, after the path is set)
 
 DEFAULT_PHOTOS = REPO.parent / "shared" / "corpus" / "photos"
 DEFAULT_MAX_PIXELS = 89_478_485
@@ -52,16 +56,21 @@ def main(argv=None):
     parser.add_argument("--megapixels", type=float, default=DEFAULT_MAX_PIXELS / 1e6,
                         help="size of the worst-case inputs (default: the --max-pixels limit)")
     parser.add_argument("--skip-worst", action="store_true", help="only the photos")
+    parser.add_argument("--skip-largest", action="store_true",
+                        help="not the largest images --max-memory accepts")
+    parser.add_argument("--skip-photos", action="store_true", help="not the photos")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="memory-") as work:
         work = Path(work)
         table = Table()
         peak, seconds, _ = measure(FLOOR, work)
         table.row("interpreter, our modules, Pillow's plugins", None, peak, seconds)
-        photos = prepared_photos(args.photos, work)
-        measure_photos(photos, work, table)
+        if not args.skip_photos:
+            measure_photos(prepared_photos(args.photos, work), work, table)
         if not args.skip_worst:
             measure_worst(int(args.megapixels * 1e6), work, table)
+        if not args.skip_largest:
+            measure_largest_accepted(work, table)
         measure_former_bombs(work, table)
     print("\nWith -jobs N, up to N workers hold such peaks at the same time.")
 
@@ -83,10 +92,12 @@ def measure(command, work):
     status, out, err, peak, seconds = run_measured(command, work, timeout=3600)
     if err.strip():
         print(f"   (stderr: {err.strip()[:200]})")
-    return peak, seconds, _outcome(out, status)
+    return peak, seconds, _outcome(out, err, status)
 
 
-def _outcome(out, status):
+def _outcome(out, err, status):
+    if "--max-memory" in err:
+        return "refused by --max-memory, before its work"
     if status not in (0, 1):
         return f"exit status {status}"
     first = out.splitlines()[0] if out else ""
@@ -135,12 +146,52 @@ def measure_worst(pixels, work, table):
     table.row("RGB JPEG, quality search", side * side, *measure(RUN + [str(jpeg)], work))
     table.row("RGB JPEG, -q 60", side * side, *measure(RUN + ["-q", "60", str(jpeg)], work))
     del rgb
-    png = _save(work / "big.png", _big_picture(side, "RGBA"), compress_level=1)
-    table.row("RGBA PNG, in place", side * side, *measure(RUN + [str(png)], work))
-    table.row("RGBA PNG -> WebP (-cf webp)", side * side,
-              *measure(RUN + ["-cf", "webp", str(png)], work))
-    table.row("RGBA PNG -> lossless WebP (-cf webp -wl)", side * side,
-              *measure(RUN + ["-cf", "webp", "-wl", str(png)], work))
+    for mode in ("RGB", "RGBA"):
+        png = _save(work / "big.png", _big_picture(side, mode), compress_level=1)
+        if mode == "RGBA":
+            table.row("RGBA PNG, in place", side * side, *measure(RUN + [str(png)], work))
+        for label, flags in CONVERSIONS:
+            table.row(f"{mode} PNG -> {label}", side * side, *measure(RUN + flags + [str(png)], work))
+
+
+# The conversions --max-memory guards: (label, flags).
+CONVERSIONS = (("JPEG (-cf jpeg)", ["-cf", "jpeg"]), ("WebP (-cf webp)", ["-cf", "webp"]),
+               ("lossless WebP (-cf webp -wl)", ["-cf", "webp", "-wl"]),
+               ("AVIF (-cf avif)", ["-cf", "avif"]))
+
+
+def measure_largest_accepted(work, table):
+    """Each guarded conversion at the largest square the default --max-memory accepts."""
+    for mode in ("RGB", "RGBA"):
+        for label, flags in CONVERSIONS:
+            side = largest_accepted_side(mode, flags)
+            png = _save(work / "largest.png", _big_picture(side, mode), compress_level=1)
+            table.row(f"largest accepted: {mode} PNG -> {label}", side * side,
+                      *measure(RUN + flags + [str(png)], work))
+
+
+def largest_accepted_side(mode, flags):
+    """The side of the largest square image of `mode` that the pipeline's estimate lets
+    through --max-memory's default with these flags (found by bisection on a stand-in),
+    and --max-pixels's."""
+    from optimize_images import formats, pipeline
+    from optimize_images.errors import Fail
+    from optimize_images.settings import Settings
+
+    settings = Settings(convert_to=flags[1], webp_lossless="-wl" in flags)
+    handler = formats.handler_for(settings.conversion_target)
+    job = formats.Job(settings=settings, source_format="PNG", source_size=1, source_lossless=True,
+                      source_alpha=mode == "RGBA")
+    low, high = 1, math.isqrt(DEFAULT_MAX_PIXELS)
+    while low < high:
+        side = (low + high + 1) // 2
+        try:
+            pipeline._check_memory(SizeOnly((side, side), mode), handler, job, settings)
+            low = side
+        except Fail:
+            high = side - 1
+    return low
+
 
 
 def _big_picture(side, mode):

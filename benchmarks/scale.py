@@ -14,15 +14,22 @@ serial run over the same files, per file. The folder's serial time per byte
 then gives the break-even size: the file size whose own work takes as long as
 that cost, below which scheduling costs more than the work.
 
-    python benchmarks/scale.py [FOLDER] [--runs 3] [--tiny 200]
+With --as-waited, the command itself is timed instead, as a user waits
+for it: `optimize-images FOLDER` (the process pool) against `--dask local:1`
+and `local:2`, each starting and stopping its cluster, in a subprocess; the
+table gives the wall time and the time the run's summary states.
+
+    python benchmarks/scale.py [FOLDER] [--runs 3] [--tiny 200] [--as-waited]
 
 On a machine whose cores are shared, take the best of more runs.
 """
 
 import argparse
 import contextlib
+import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,6 +57,8 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=3, help="runs of each (default: %(default)s)")
     parser.add_argument("--tiny", type=int, default=200,
                         help="small files for the cost per file (default: %(default)s)")
+    parser.add_argument("--as-waited", action="store_true",
+                        help="time the command, cluster start included, against the pool")
     args = parser.parse_args(argv)
     folder = args.folder.resolve()
     files = [path for path in folder.rglob("*") if path.is_file()]
@@ -57,6 +66,8 @@ def main(argv=None):
     print(f"{folder}: {len(files)} files, {size / 1e6:.1f} MB (median "
           f"{statistics.median(p.stat().st_size for p in files) / 1e3:.0f} kB); "
           f"best of {args.runs} runs; Python {sys.version.split()[0]}, Dask {distributed.__version__}")
+    if args.as_waited:
+        return print_waited(folder, args.runs)
     with tempfile.TemporaryDirectory(prefix="scale-") as scratch:
         scratch = Path(scratch)
         tiny = make_tiny(scratch / "tiny", args.tiny)
@@ -111,6 +122,36 @@ def cost_per_file(tiny, scratch, runs, address):
     serial = measure(tiny, scratch, runs, {"jobs": 1})
     on_dask = measure(tiny, scratch, runs, {"dask": address})
     return serial, on_dask
+
+
+COMMANDS = {"process pool (the default)": [], "--dask local:1": ["--dask", "local:1"],
+            "--dask local:2": ["--dask", "local:2"]}
+
+
+def print_waited(folder, runs):
+    """The command as a user waits for it: (best wall time, the summary's time) of each."""
+    best = {name: (float("inf"), None) for name in COMMANDS}
+    with tempfile.TemporaryDirectory(prefix="scale-") as scratch:
+        copy = Path(scratch) / "copy"
+        for _ in range(runs):
+            for name, flags in COMMANDS.items():  # interleaved: the machine's load falls on all
+                shutil.rmtree(copy, ignore_errors=True)
+                fresh_copy(folder, copy)
+                best[name] = min(best[name], waited(flags, copy))
+    print()
+    print("| command | best wall s | the summary says |")
+    print("|---|---|---|")
+    for name, (wall, stated) in best.items():
+        print(f"| {name} | {wall:.2f} | {stated} |")
+
+
+def waited(flags, folder):
+    """(wall seconds, the summary's time line) of one `optimize-images` run in a subprocess."""
+    command = [sys.executable, "-m", "optimize_images", "--only-summary", *flags, str(folder)]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=True)
+    wall = time.perf_counter() - started
+    return wall, re.findall(r"^[\d.]+ s.*$", done.stdout, re.M)[-1]
 
 
 def print_table(best, count):

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 from .cluster import connected
-from .discovery import Candidate, find, find_stale_temporaries, roots
+from .discovery import Candidate, find, find_stale_temporaries, output_dir_holding, roots
 from .errors import CannotStart, Locked, OptionError
 from .lock import TreeLock
+from .options import check_keywords
 from .pipeline import optimize_data, optimize_file
 from .reading import raise_pillow_limit
 from .reasons import system_words
@@ -33,7 +34,11 @@ OnResult = Optional[Callable[[Result], None]]
 
 @dataclass
 class Outcome:
-    """What a run did: each file's `Result`, in order, and the run's `Summary`."""
+    """What a run did: each file's `Result`, in order, and the run's `Summary`.
+
+    The results keep no `Preview` (the HTML report's pictures, which would add up in
+    a long run): `on_result` is given each result with its preview.
+    """
     results: List[Result] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
 
@@ -41,6 +46,7 @@ class Outcome:
 def optimize(*paths: Union[str, os.PathLike], on_result: OnResult = None,
              **options: Any) -> Outcome:
     """Optimize files and folders; options are the `Settings` fields (e.g. quality=80)."""
+    check_keywords("optimize", Settings, options)
     return optimize_with(Settings(paths=paths, **options), on_result=on_result)
 
 
@@ -60,6 +66,7 @@ def optimize_bytes(data: bytes, *, name: str = "<bytes>",
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"optimize_bytes takes bytes, not {type(data).__name__}")
+    check_keywords("optimize_bytes", Settings, options)
     about_files = sorted(set(options) & set(FILE_OPTIONS))
     if about_files:
         raise OptionError(flag_of(about_files[0]),
@@ -77,12 +84,16 @@ def optimize_with(settings: Settings, *, candidates: Optional[Sequence[Candidate
     missing path, an --output-dir that cannot be made, a lock that cannot be
     created, a --dask cluster that cannot be used) and `Locked` when another
     run works on the same tree. Ctrl-C ends the run early: the outcome then
-    has `summary.interrupted` set.
+    has `summary.interrupted` set. `summary.seconds` is the time the caller
+    waited: a --dask local:N cluster's start and end included.
     """
+    started = time.perf_counter()
     check_can_start(settings)
     with run_lock(settings), connected(settings.dask) as remote:
         remove_stale_temporaries(settings)
-        return _optimize_all(settings, candidates, on_result, remote)
+        outcome = _optimize_all(settings, candidates, on_result, remote)
+    outcome.summary.seconds = time.perf_counter() - started
+    return outcome
 
 
 def check_can_start(settings: Settings) -> None:
@@ -93,6 +104,11 @@ def check_can_start(settings: Settings) -> None:
     output_dir = settings.output_dir
     if output_dir and os.path.lexists(output_dir) and not os.path.isdir(output_dir):
         raise CannotStart(output_dir, "--output-dir names a file, not a folder")
+    inside = output_dir and output_dir_holding(settings.paths, output_dir)
+    if inside:
+        raise CannotStart(output_dir, f"--output-dir is the input {inside} or a folder above "
+                                      "it: the run would read what it writes; choose an output "
+                                      "folder outside the input")
 
 
 def run_lock(settings):
@@ -125,11 +141,13 @@ def remove_stale_temporaries(settings):
 def watch_with(settings: Settings, *, on_result: OnResult = None,
                stop: Optional[threading.Event] = None) -> Outcome:
     """Watch mode: optimize new or changed files until `stop` (an Event) is set or Ctrl-C."""
+    started = time.perf_counter()
     check_can_start(settings)
     with run_lock(settings):
         remove_stale_temporaries(settings)
         outcome = _collecting(on_result, lambda collect: watch(settings, collect, stop=stop))
     outcome.summary.interrupted = False  # Ctrl-C is how watch mode is meant to end
+    outcome.summary.seconds = time.perf_counter() - started
     return outcome
 
 
@@ -141,10 +159,9 @@ def _optimize_all(settings, candidates, on_result, remote):
 def _collecting(on_result, work):
     """Run `work(collect)`, gathering each result into an Outcome; Ctrl-C ends it."""
     outcome = Outcome()
-    started = time.perf_counter()
 
     def collect(result):
-        outcome.results.append(result)
+        outcome.results.append(result.without_preview())  # on_result alone sees its pictures
         outcome.summary.add(result)
         if on_result is not None:
             on_result(result)
@@ -153,5 +170,4 @@ def _collecting(on_result, work):
         work(collect)
     except KeyboardInterrupt:
         outcome.summary.interrupted = True
-    outcome.summary.seconds = time.perf_counter() - started
     return outcome

@@ -13,6 +13,7 @@ import PIL
 
 from . import api, formats, reasons, results
 from .errors import CannotStart, Fail, Locked, OptionError, Skip, UsageError
+from .html_report import Audit
 from .imageinfo import describe_file
 from .options import USAGE_ERROR, Exit, Parser, add_options, parse_command_line
 from .report import Reporter, check_report_destination, write_json_report
@@ -40,8 +41,9 @@ ACTIONS = (
     (("-s", "--supported"),
      {"action": "store_true", "help": "list the formats this installation reads and writes"}),
     (("-i", "--info"),
-     {"metavar": "FILE", "help": "describe one image file, and what a run with the other "
-                                 "options given would do with it (nothing is written)"}),
+     {"metavar": "FILE", "nargs": "+",
+      "help": "describe image files, and what a run with the other options given would do "
+              "with each (nothing is written)"}),
     (("-v", "--version"),
      {"action": "version", "version": f"optimize-images {__version__} (Pillow {PIL.__version__})",
       "help": "print the version (and Pillow's) and exit"}),
@@ -90,7 +92,7 @@ def _command(argv, stdout, stderr):
         if actions["supported"]:
             return print_supported(stdout)
         if actions["info"]:
-            return print_info(actions["info"], settings, stdout, stderr)
+            return print_info([*actions["info"], *settings.paths], settings, stdout, stderr)
         if not settings.paths:
             raise UsageError("give at least one file or folder to optimize (see --help)")
     except Exit as done:
@@ -122,33 +124,52 @@ def _discard_further_output(*streams):
 
 
 def optimize(settings, stdout, stderr):
-    """Run, print as asked, write the JSON report if asked; return the exit status.
+    """Run, print as asked, write the report if asked; return the exit status.
 
     Raises `CannotStart` (before any work) and `Locked`.
     """
     if settings.report:
         check_report_destination(settings.report)
     human = stderr if settings.report == "-" else stdout
+    audit = Audit() if settings.html_report else None
     if settings.watch:
         reporter = Reporter(settings, human, stderr, is_terminal=False)
         reporter.watching()
-        outcome = api.watch_with(settings, on_result=reporter.file_done)
+        outcome = api.watch_with(settings, on_result=_also_for(audit, reporter.file_done))
     else:
         candidates = api.find(settings)
         reporter = Reporter(settings, human, stderr, total=len(candidates))
         outcome = api.optimize_with(settings, candidates=candidates,
-                                    on_result=reporter.file_done)
+                                    on_result=_also_for(audit, reporter.file_done))
     reporter.finish(outcome.summary)
     status = outcome.summary.exit_status
-    if settings.report and not _report_written(outcome, settings.report, stdout, stderr):
-        return status or FAILED
+    if settings.report:
+        if not _report_written(outcome, settings, audit, stdout, stderr):
+            return status or FAILED
+        reporter.report_written(settings.report)
     return status
 
 
-def _report_written(outcome, destination, stdout, stderr):
-    """Write the JSON report; False (and one line) when the disk refused it at the end."""
+def _also_for(audit, on_result):
+    """on_result, and first the HTML report's collection of results when there is one."""
+    if audit is None:
+        return on_result
+
+    def both(result):
+        audit.add(result)
+        on_result(result)
+    return both
+
+
+def _report_written(outcome, settings, audit, stdout, stderr):
+    """Write the report (the HTML page when `audit` collected one, else the JSON); False
+    (and one line) when the disk refused it at the end."""
+    destination = settings.report
     try:
-        write_json_report(outcome, destination, stdout)
+        if audit is not None:
+            audit.write(outcome.summary, settings)
+        else:
+            write_json_report(outcome, destination, stdout)
     except BrokenPipeError:
         raise
     except OSError as error:
@@ -180,22 +201,36 @@ def _png_extra_line():
             'pip install "optimize-images[png]")')
 
 
-def print_info(path, settings, stdout, stderr):
-    """-i: describe one file and what a run with `settings` would do with it; the exit
-    status is that run's (1 when it would fail), 2 for a missing path."""
-    if not os.path.lexists(path):
-        stderr.write(f"optimize-images: error: {path}: no such file or folder\n")
-        return USAGE_ERROR
-    try:
-        facts, verdict = describe_file(path, settings)
-    except (Fail, Skip) as reason:  # as the main command would say it
-        return _cannot_read(path, reason, stderr)
-    except Exception as error:  # a bug of ours: said as such
-        return _cannot_read(path, reasons.failure(error), stderr)
+def print_info(paths, settings, stdout, stderr):
+    """-i: describe each file (those after -i, then the other paths on the line) and
+    what a run with `settings` would do with it, a blank line between two; the exit
+    status is the worst: 2 for a missing path, 1 when a run would fail (or the file
+    cannot be read: a folder, say), else 0."""
+    statuses, described = [], 0
+    for path in paths:
+        if not os.path.lexists(path):
+            stderr.write(f"optimize-images: error: {path}: no such file or folder\n")
+            statuses.append(USAGE_ERROR)
+            continue
+        try:
+            facts, verdict = describe_file(path, settings)
+        except (Fail, Skip) as reason:  # as the main command would say it
+            statuses.append(_cannot_read(path, reason, stderr))
+            continue
+        except Exception as error:  # a bug of ours: said as such
+            statuses.append(_cannot_read(path, reasons.failure(error), stderr))
+            continue
+        stdout.write("\n" if described else "")
+        _print_facts(facts, stdout)
+        described += 1
+        statuses.append(FAILED if verdict.status == results.FAILED else 0)
+    return max(statuses)
+
+
+def _print_facts(facts, stdout):
     width = max(len(label) for label, _ in facts)
     for label, value in facts:
         stdout.write(f"{label:<{width}}  {value}\n")
-    return FAILED if verdict.status == results.FAILED else 0
 
 
 def _cannot_read(path, reason, stderr):

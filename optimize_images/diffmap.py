@@ -126,7 +126,9 @@ def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
     """(map, picture): the diff map and its drawing, as the diff command writes it.
 
     The picture of "difference", "ssim" and "gradient" is the map through
-    the colour scale (blended over A with `overlay`), with a legend below or
+    the colour scale (with `overlay`, blended over a grey copy of A, as
+    pixelmatch greys A under its marks: colours over a colourful photo are
+    hard to tell from it), with a legend below or
     right of it (`legend` None: none) saying what the map shows and where
     the scale ends: map pixel (x, y) is image pixel (x, y). The picture of
     "pixelmatch" is pixelmatch's own: differing pixels red, excused
@@ -141,7 +143,7 @@ def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
         diff = _map(first, second, options)
         return diff, colorize(diff, signed=strategy in SIGNED_STRATEGIES, legend=legend,
                               caption=caption(strategy, metric),
-                              over=opaque_rgb(a) if overlay else None)
+                              over=pixelmatch.grey_copy(opaque_rgb(a)) if overlay else None)
     distance, excused = pixelmatch.layers(first, second, detect_aa)
     picture = pixelmatch.pixelmatch_picture(opaque_rgb(a), distance, threshold=threshold,
                                             anti_aliased=excused, over=overlay)
@@ -201,8 +203,8 @@ def caption(strategy, metric=DEFAULT_METRIC):
     """What a strategy's map shows, in a line or two for its legend (ASCII: every font draws it)."""
     if strategy == "gradient":
         name = metric.upper()
-        return [f"d{name}/dB x pixel count, per level of B",
-                f"red: {name} rises where B brightens, blue: falls"]
+        return [f"how much {name} changes if this pixel of B brightens",
+                f"d{name}/dB x pixel count; red: it would rise, blue: fall"]
     return [{"difference": "|A - B|, mean of R, G, B (0-1)",
              "ssim": "1 - local SSIM of the lumas (0: same)",
              "pixelmatch": "YIQ distance, as pixelmatch (0-1)"}[strategy]]

@@ -2,7 +2,8 @@
 
 Folders are walked in a stable (sorted) order; hidden folders and files, our
 own temporary files and symbolic links are skipped, so a walk never leaves the
-tree. A file named on the command line is always looked at, whatever its name:
+tree. The --output-dir folder is never walked, wherever it lies: a run into a
+folder inside its input must not find its own results the next time. A file named on the command line is always looked at, whatever its name:
 its content decides what it is; a symbolic link named there is followed (the
 pipeline optimizes its target in place and keeps the link).
 """
@@ -22,11 +23,13 @@ class Candidate:
     root: str  # the folder given on the command line, or the file's own folder
 
 
-def find_images(paths, *, recursive=True, exclude=()):
-    """Yield each candidate once, in the order given and sorted within folders."""
+def find_images(paths, *, recursive=True, exclude=(), output_dir=None):
+    """Yield each candidate once, in the order given and sorted within folders;
+    nothing in `output_dir` (however it is reached)."""
     seen = set()
+    skipped = {os.path.realpath(output_dir)} if output_dir else set()
     for given in paths:
-        for candidate in _candidates(os.path.expanduser(given), recursive, exclude):
+        for candidate in _candidates(os.path.expanduser(given), recursive, exclude, skipped):
             key = os.path.realpath(candidate.path)
             if key not in seen:
                 seen.add(key)
@@ -36,14 +39,29 @@ def find_images(paths, *, recursive=True, exclude=()):
 def find(settings) -> List[Candidate]:
     """The files a run with these settings would look at, in order."""
     return list(find_images(settings.paths, recursive=not settings.no_recursion,
-                            exclude=settings.exclude))
+                            exclude=settings.exclude, output_dir=settings.output_dir))
+
+
+def output_dir_holding(paths, output_dir):
+    """The first path whose folder is `output_dir` or lies inside it (each reached
+    however it is: links resolved), or None.
+
+    Such a run would read what it writes: a usage error. An output folder
+    inside an input folder is fine: the walk leaves it out.
+    """
+    output = os.path.realpath(output_dir)
+    for given in paths:
+        folder = os.path.realpath(_root_of(os.path.expanduser(given)))
+        if folder == output or folder.startswith(os.path.join(output, "")):
+            return given
+    return None
 
 
 def find_stale_temporaries(paths, *, recursive=True):
     """Temporary files of ours in the given folders, left by a run that was killed."""
     for given in paths:
         if os.path.isdir(given):
-            for folder, names in _folders(os.path.expanduser(given), recursive, ()):
+            for folder, names in _folders(os.path.expanduser(given), recursive, (), set()):
                 yield from (os.path.join(folder, name) for name in names if is_temporary(name))
 
 
@@ -71,27 +89,29 @@ def excluded(relative_path, patterns):
     return any(fnmatch(relative_path, p) or fnmatch(name, p) for p in patterns)
 
 
-def _candidates(given, recursive, exclude):
+def _candidates(given, recursive, exclude, skipped):
     if os.path.isdir(given):
-        for folder, names in _folders(given, recursive, exclude):
+        for folder, names in _folders(given, recursive, exclude, skipped):
             for name in names:
                 path = os.path.join(folder, name)
                 if (_is_candidate(name) and not os.path.islink(path)
                         and not excluded(os.path.relpath(path, given), exclude)):
                     yield Candidate(path, given)
-    elif not excluded(os.path.basename(given), exclude):
+    elif not excluded(os.path.normpath(given), exclude):  # as given, and its name
         # Missing or unreadable paths are yielded too: the pipeline reports them.
         yield Candidate(given, os.path.dirname(given) or ".")
 
 
-def _folders(root, recursive, exclude):
-    """(folder, sorted file names) for root and, if recursive, its visible subfolders."""
+def _folders(root, recursive, exclude, skipped):
+    """(folder, sorted file names) for root and, if recursive, its visible subfolders
+    but those in `skipped` (real paths)."""
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(
             name for name in subfolders
             if not name.startswith(".")
             and not os.path.islink(os.path.join(folder, name))
-            and not excluded(os.path.relpath(os.path.join(folder, name), root), exclude))
+            and not excluded(os.path.relpath(os.path.join(folder, name), root), exclude)
+            and os.path.realpath(os.path.join(folder, name)) not in skipped)
         if not recursive:
             subfolders.clear()
         yield folder, sorted(files)

@@ -13,6 +13,7 @@ dataclass only.
 """
 
 import argparse
+import difflib
 import json
 import sys
 from dataclasses import dataclass, field, fields
@@ -129,6 +130,18 @@ def value_shown(name, flags, kwargs):
         metavar = name if positional else name.upper()
     text = " ".join(metavar) if isinstance(metavar, tuple) else metavar
     return f"[{text} ...]" if kwargs.get("nargs") == "*" else text
+
+
+def check_keywords(function_name, cls, keywords):
+    """Raise TypeError, as Python words it, for a keyword that is not an option of `cls`,
+    suggesting the nearest option as argparse does for a mistyped flag."""
+    names = [each.name for each in fields(cls) if _declared(each)]
+    for keyword in keywords:
+        if keyword not in names:
+            nearest = difflib.get_close_matches(keyword, names, n=1)
+            hint = f"; did you mean {nearest[0]!r}?" if nearest else ""
+            raise TypeError(f"{function_name}() got an unexpected keyword argument "
+                            f"{keyword!r}{hint}")
 
 
 # The command line -----------------------------------------------------------------

@@ -16,13 +16,17 @@ from typing import Optional, Tuple
 
 from PIL import Image
 
-from . import formats, metrics, modes, reasons, transforms, writer
+from . import formats, metrics, modes, preview, reasons, transforms, writer
 from .errors import Fail, Skip
 from .metadata import clean_exif, exif_problem
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
 from .reading import HEADER_BYTES, check_header, open_image, read_file
 from .settings import BIG_PHOTO_BYTES, Settings
 
+MEGABYTE = 1_000_000
+# What flattening a transparent image over the background needs, a pixel: an RGBA PNG
+# made JPEG peaked at 17.7 bytes a pixel, an RGB one at 9.0 (benchmarks/memory.py).
+FLATTEN_BYTES_PER_PIXEL = 9
 ALREADY_OPTIMIZED = "already optimized (it carries our marker; --force redoes it)"
 EXIF_UNREADABLE = "Pillow cannot read it"
 
@@ -132,11 +136,9 @@ def _encode(plan, size, settings, facts):
     smaller than `size` (else Skip)."""
     source, target_format = plan.source, plan.target_format
     handler = formats.handler_for(target_format)
-    if plan.animated:  # every frame as it is: no transforms (_check_supported made sure)
-        image = source
-    else:
-        image = handler.prepare(_transform(source, settings), settings)
     job = _job(source, plan.facts, size, target_format, settings)
+    _check_memory(source, handler, job, settings)
+    image, unprepared = _prepared(plan, handler, settings)
     encoded = handler.encode_animation(image, job) if plan.animated else handler.encode(image, job)
     mode_after = formats.decode_check(encoded.data, image.size)
 
@@ -147,8 +149,55 @@ def _encode(plan, size, settings, facts):
     if lossy and (settings.show_ssim or settings.ssim_min is not None):
         facts["ssim"] = _check_full_ssim(image, encoded.data, settings)
     _check_savings(size, len(encoded.data), settings)
-    return encoded.data, {"size_after": len(encoded.data), "dimensions_after": image.size,
-                          "mode_after": mode_after, "converted": plan.converted}
+    done = {"size_after": len(encoded.data), "dimensions_after": image.size,
+            "mode_after": mode_after, "converted": plan.converted}
+    if unprepared is not None and (lossy or settings.reduce_colors):
+        done["preview"] = preview.cut(unprepared, encoded.data, settings.background)
+    return encoded.data, done
+
+
+def _prepared(plan, handler, settings):
+    """(the image to encode, the transformed image before the format's `prepare` when
+    the HTML report's preview needs it, else None).
+
+    Without an HTML report the transformed image is let go before the encoding, as
+    --max-memory's estimate (measured without one) assumes.
+    """
+    if plan.animated:  # every frame as it is: no transforms (_check_supported made sure)
+        return plan.source, None
+    transformed = _transform(plan.source, settings)
+    image = handler.prepare(transformed, settings)
+    return image, (transformed if settings.html_report else None)
+
+
+def _check_memory(source, handler, job, settings):
+    """Fail, before the transforms and the encoding, an image whose work would need
+    more than --max-memory.
+
+    The estimate: the format's bytes per pixel of the image it encodes, as
+    benchmarks/memory.py measured them for whole runs (decoding, flattening
+    for JPEG and encoding); for -rt on a transparent source, the flattening
+    too; for a source downsized by -mw/-mh, the decoded source and a copy of
+    it beyond that. The largest JPEG or PNG that --max-pixels lets in stays
+    within the default; a large WebP or AVIF does not.
+    """
+    per_pixel, encoding = handler.working_memory(job)
+    width, height = transforms.fitted_size(source.size, settings.max_width, settings.max_height)
+    result_pixels = width * height
+    if settings.remove_transparency and job.source_alpha:
+        per_pixel += FLATTEN_BYTES_PER_PIXEL
+    beyond = max(0, source.width * source.height - result_pixels)
+    needed = result_pixels * per_pixel + 2 * beyond * _bytes_a_pixel(source.mode)
+    if needed > settings.max_memory * MEGABYTE:
+        raise Fail(f"too large to encode as {encoding} within --max-memory "
+                   f"{settings.max_memory} MB: {width}x{height} {source.mode} needs about "
+                   f"{needed / MEGABYTE:,.0f} MB (raise --max-memory, or shrink it with "
+                   "-mw/-mh)")
+
+
+def _bytes_a_pixel(mode):
+    """What Pillow stores a decoded pixel of `mode` in."""
+    return 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
 
 
 def _check_full_ssim(image, data, settings):
@@ -266,6 +315,7 @@ def _job(source, facts, size, target_format, settings):
         source_quality=(facts.quality if source.format == target_format and same_pixels
                         else None),
         source_subsampling=facts.subsampling,
+        source_alpha=modes.has_alpha(source),
     )
 
 

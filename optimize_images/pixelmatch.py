@@ -23,6 +23,8 @@ Q_WEIGHTS = (0.21147017, -0.52261711, 0.31114694)
 DELTA_WEIGHTS = (0.5053, 0.299, 0.1957)
 MAX_DELTA = 35215
 PIXELMATCH_ALPHA = 0.1  # opacity of the grey copy of A under the marks
+# ... under --overlay: A is to be seen, in grey, so that the marks' colours stand out.
+OVERLAY_ALPHA = 0.5
 DIFFERENT_COLOUR = (255, 0, 0)
 ANTI_ALIASED_COLOUR = (255, 255, 0)
 
@@ -44,14 +46,10 @@ def pixelmatch_picture(a, distance, *, threshold=DEFAULT_THRESHOLD, anti_aliased
     `a` is the RGB image A; `distance` the map of the "pixelmatch" strategy
     before anti-aliased pixels are cleared; `anti_aliased` an "L" mask of
     the pixels to draw yellow instead. The background is a grey copy of A
-    blended with white at `alpha`, as pixelmatch draws it, or A itself with
-    `over`.
+    blended with white at `alpha`, as pixelmatch draws it, or with `over` at
+    OVERLAY_ALPHA, where A is to be seen.
     """
-    if over:
-        picture = a.copy()
-    else:
-        faint = _luma_yiq(a).point(lambda value: value * alpha + 255 * (1 - alpha))
-        picture = faint.convert("L").convert("RGB")
+    picture = grey_copy(a, alpha=OVERLAY_ALPHA if over else alpha)
     flagged = above(distance, threshold)
     if anti_aliased is None:
         picture.paste(DIFFERENT_COLOUR, mask=flagged)
@@ -60,6 +58,13 @@ def pixelmatch_picture(a, distance, *, threshold=DEFAULT_THRESHOLD, anti_aliased
     picture.paste(ANTI_ALIASED_COLOUR, mask=ImageChops.multiply(flagged, anti_aliased))
     return picture
 
+
+
+def grey_copy(image, *, alpha=OVERLAY_ALPHA):
+    """An RGB image as pixelmatch draws A under its marks: its YIQ luma, blended with
+    white at `alpha` (1: the luma itself)."""
+    faint = _luma_yiq(image).point(lambda value: value * alpha + 255 * (1 - alpha))
+    return faint.convert("L").convert("RGB")
 
 
 def above(diff, threshold):

@@ -6,10 +6,12 @@ import os
 from .version import __version__
 from .errors import CannotStart
 from .reasons import system_words
-from .results import FAILED, SKIPPED
+from .results import FAILED, SKIPPED, Summary
 from .writer import check_can_write, replace_file
 
 _BAR_WIDTH = 24
+# Below this, a run's rate (files/s) is mostly noise: the summary gives the time only.
+_SECONDS_FOR_A_RATE = 0.5
 
 
 def human_size(size):
@@ -65,7 +67,6 @@ def _changes(result):
 
 
 def describe_summary(summary, *, dry_run=False):
-    rate = summary.seen / summary.seconds if summary.seconds > 0 else 0.0
     lines = [
         f"{_count(summary.seen, 'file')}: {summary.optimized} optimized, "
         f"{summary.skipped} skipped, {summary.failed} failed"
@@ -75,9 +76,15 @@ def describe_summary(summary, *, dry_run=False):
     ]
     if summary.converted:
         lines.append(_conversions(summary, dry_run))
-    lines.append(f"{summary.seconds:.1f} s, {rate:.1f} files/s"
-                 + ("  [dry run: nothing written]" if dry_run else ""))
+    lines.append(_timing(summary) + ("  [dry run: nothing written]" if dry_run else ""))
     return "\n".join(lines)
+
+
+def _timing(summary):
+    """'12.3 s, 4.5 files/s'; the time alone for a run too short for its rate to mean much."""
+    if summary.seconds < _SECONDS_FOR_A_RATE:
+        return f"{summary.seconds:.1f} s"
+    return f"{summary.seconds:.1f} s, {summary.seen / summary.seconds:.1f} files/s"
 
 
 def _savings(summary, dry_run):
@@ -112,7 +119,9 @@ class Reporter:
 
     Results go to `stdout`; failures, and skips that are problems, to
     `stderr`, in every mode but --quiet's silence about the rest. A progress
-    bar is drawn (on `stdout`) only when it is a terminal.
+    bar is drawn (on `stdout`) only when it is a terminal, at 0/N as soon as
+    the reporter is made; it says what the files done so far saved (or grew
+    by) in the summary's words.
     """
 
     def __init__(self, settings, stdout, stderr, *, total=0, is_terminal=None):
@@ -120,12 +129,13 @@ class Reporter:
         self.stdout = stdout
         self.stderr = stderr
         self.total = total
-        self.done = 0
-        self.saved = 0
+        self.so_far = Summary()  # of the files done
         if is_terminal is None:
             is_terminal = _is_terminal(stdout)
         self.show_bar = is_terminal and not (settings.quiet or settings.only_summary)
         self.show_lines = not (settings.quiet or settings.only_summary or settings.only_progress)
+        if self.show_bar:
+            self._draw_bar()
 
     def watching(self):
         """Watch mode's one line at its start: what it watches, and how it ends."""
@@ -135,8 +145,7 @@ class Reporter:
                         "Ctrl-C stops and prints the summary", self.stderr)
 
     def file_done(self, result):
-        self.done += 1
-        self.saved += result.saved
+        self.so_far.add(result)
         trouble = result.status == FAILED or result.problem
         if trouble:
             self._print(describe(result), self.stderr)
@@ -152,6 +161,13 @@ class Reporter:
         if not self.settings.quiet:
             self._print(describe_summary(summary, dry_run=self.settings.dry_run), self.stdout)
 
+    def report_written(self, destination):
+        """The last line: where the report (JSON, or the HTML page) went (none for '-',
+        the report itself)."""
+        if not self.settings.quiet and destination != "-":
+            kind = "HTML" if self.settings.html_report else "JSON"
+            self._print(f"{kind} report written to {destination}", self.stdout)
+
     def _print(self, line, stream):
         if self.show_bar:
             self._clear_bar()
@@ -161,9 +177,11 @@ class Reporter:
             self._draw_bar()
 
     def _draw_bar(self):
-        filled = _BAR_WIDTH * self.done // self.total if self.total else _BAR_WIDTH
+        done = self.so_far.seen
+        filled = _BAR_WIDTH * done // self.total if self.total else _BAR_WIDTH
         bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
-        self.stdout.write(f"\r[{bar}] {self.done}/{self.total}  {human_size(self.saved)} saved")
+        savings = f"  {_savings(self.so_far, self.settings.dry_run)}" if done else ""
+        self.stdout.write(f"\r[{bar}] {done}/{self.total}{savings}")
         self.stdout.flush()
 
     def _clear_bar(self):
@@ -206,7 +224,7 @@ def json_report(outcome):
 
 
 def check_report_destination(destination):
-    """Raise `CannotStart` unless the JSON report can be written to `destination`.
+    """Raise `CannotStart` unless the report can be written to `destination`.
 
     Checked before any work, so that a run never rewrites files and then
     loses the report about them.

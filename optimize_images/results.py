@@ -1,11 +1,28 @@
 """What the pipeline says about each file, and the totals of a run."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Optional, Tuple
 
 OPTIMIZED = "optimized"
 SKIPPED = "skipped"
 FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A lossy result's fragment where it differs most from its source, cut for the HTML
+    report: the same box of both, 1:1, and a thumbnail of the whole with the box outlined,
+    each as small JPEG bytes."""
+    box: Tuple[int, int, int, int]  # (left, top, right, bottom) in the result's pixels
+    ssim: float  # the result's SSIM against its source on the fragment
+    original: bytes
+    result: bytes
+    thumbnail: bytes
+
+    @property
+    def size(self):
+        """Bytes of the three pictures."""
+        return len(self.original) + len(self.result) + len(self.thumbnail)
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,7 @@ class Result:
     converted: bool = False  # the result is a new file in another format
     source_kept: bool = False  # a conversion's source stays beside its new file (no -fd)
     source_deleted: bool = False  # -fd deleted the source once its new file decoded from disk
+    preview: Optional[Preview] = None  # cut only when an HTML report was asked for
 
     @property
     def saved(self):
@@ -50,7 +68,13 @@ class Result:
         return 100.0 * (self.size_after - self.size_before) / self.size_before
 
     def to_dict(self):
-        return asdict(self)
+        """The JSON report's record: every field but the preview."""
+        record = asdict(self.without_preview())
+        del record["preview"]
+        return record
+
+    def without_preview(self):
+        return self if self.preview is None else replace(self, preview=None)
 
 
 @dataclass

@@ -35,14 +35,21 @@ def upright(image, orientation):
     return image
 
 
-def fit_within(image, max_width, max_height):
-    """Downsize to fit max_width × max_height (0 = no limit), keeping the aspect ratio."""
-    width, height = image.size
+def fitted_size(size, max_width, max_height):
+    """The size `fit_within` gives an image of `size`."""
+    width, height = size
     scale = min(max_width / width if max_width else 1.0,
                 max_height / height if max_height else 1.0)
     if scale >= 1.0:
+        return size
+    return (max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+def fit_within(image, max_width, max_height):
+    """Downsize to fit max_width × max_height (0 = no limit), keeping the aspect ratio."""
+    size = fitted_size(image.size, max_width, max_height)
+    if size == image.size:
         return image
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
     if image.mode == "P":
         image = image.convert("RGBA" if has_alpha(image) else "RGB")
     return image.resize(size, Resampling.LANCZOS, reducing_gap=3.0)

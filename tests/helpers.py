@@ -64,6 +64,14 @@ def _format_of(path):
             ".gif": "GIF", ".tif": "TIFF", ".bmp": "BMP"}[path.suffix.lower()]
 
 
+class SizeOnly:
+    """What --max-memory's estimate reads of an image (size, mode), without its pixels."""
+
+    def __init__(self, size, mode):
+        self.size, self.mode = size, mode
+        self.width, self.height = size
+
+
 class Run:
     def __init__(self, code, out, err):
         self.code, self.out, self.err = code, out, err

@@ -202,3 +202,37 @@ def test_the_watch_sees_what_a_file_costs(tmp_path, file_system_watched):
     file_system_watched[1:] = []
     pipeline.optimize_file(str(path), optimize_images.Settings(dry_run=True))
     assert file_system_watched[1:] != []
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: optimize_images.optimize("photos", qualty=80), "optimize"),
+    (lambda: optimize_images.optimize_bytes(b"", qualty=80), "optimize_bytes"),
+])
+def test_a_misspelled_option_names_the_function_and_the_nearest_option(call, name):
+    with pytest.raises(TypeError) as raised:
+        call()
+    assert str(raised.value) == (
+        f"{name}() got an unexpected keyword argument 'qualty'; did you mean 'quality'?")
+
+
+def test_an_unknown_option_with_no_near_name_lists_none():
+    with pytest.raises(TypeError) as raised:
+        optimize_images.optimize("photos", colour_science=True)
+    assert str(raised.value) == ("optimize() got an unexpected keyword argument "
+                                 "'colour_science'")
+
+
+def test_the_time_of_a_run_includes_starting_its_cluster(tmp_path, monkeypatch):
+    """--dask local:N takes seconds to start: the summary says the time the user waited."""
+    import contextlib
+    import time
+
+    @contextlib.contextmanager
+    def slow_to_start(address):
+        time.sleep(0.5)
+        yield None
+
+    monkeypatch.setattr(api, "connected", slow_to_start)
+    (tmp_path / "a.txt").write_text("")
+    outcome = api.optimize_with(optimize_images.Settings(paths=(str(tmp_path),)))
+    assert outcome.summary.seconds >= 0.5

@@ -168,7 +168,7 @@ def test_each_line_says_what_happened_and_the_summary_adds_up(tmp_path):
     assert float(totals.group(1)) == pytest.approx(before_total / 1000, abs=0.05)
     assert float(totals.group(2)) == pytest.approx(after_total / 1000, abs=0.05)
     assert float(totals.group(3)) == pytest.approx((before_total - after_total) / 1000, abs=0.05)
-    assert re.search(r"^\d+\.\d s, \d+\.\d files/s$", run.out, re.M)
+    assert re.search(r"^\d+\.\d s(, \d+\.\d files/s)?$", run.out, re.M)
     summary = json.loads(report.read_text())["summary"]
     assert (summary["bytes_before"], summary["bytes_after"]) == (before_total, after_total)
     assert run.code == 1
@@ -538,7 +538,8 @@ def test_webp_quality_is_the_quality_encoded(tmp_path):
     decoded = opened(path).convert("RGB")
     run = run_cli("-wq", "50", path)
     assert quality_in(line_for(run, path)) == 50
-    reference = Image.open(io.BytesIO(encode(decoded, "WEBP", quality=50, method=6)))
+    reference = Image.open(io.BytesIO(encode(decoded, "WEBP", quality=50,
+                                             method=Settings().webp_method)))
     assert opened(path).convert("RGB").tobytes() == reference.convert("RGB").tobytes()
 
 
@@ -875,6 +876,40 @@ def test_info_on_a_bad_file_is_one_line_and_a_status(tmp_path, content, status):
     assert run.code == status and run.out == ""
     assert len(run.err.splitlines()) == 1 and str(path) in run.err
 
+def test_info_describes_every_file_given(tmp_path):
+    first = write(tmp_path / "a.jpg", photo(SMALL), quality=95)
+    second = write(tmp_path / "b.png", graphic())
+    run = run_cli("-i", first, second)
+    assert run.code == 0, run.err
+    assert re.findall(r"^file {2,}(.*)$", run.out, re.M) == [str(first), str(second)]
+    assert run.out.count("optimize-images  would ") == 2
+
+
+def test_info_says_a_folder_is_no_file_and_goes_on(tmp_path):
+    path = write(tmp_path / "a.jpg", photo(SMALL), quality=95)
+    run = run_cli("-i", tmp_path, path)
+    assert run.code == 1 and re.findall(r"^file {2,}(.*)$", run.out, re.M) == [str(path)]
+    assert run.err == f"optimize-images: {tmp_path}: cannot read image: not a regular file\n"
+
+
+def test_the_last_line_says_where_the_report_went(tmp_path):
+    path = write(tmp_path / "a.jpg", photo(SMALL), quality=95)
+    report = tmp_path / "r.json"
+    run = run_cli("--report", report, path)
+    assert run.out.splitlines()[-1] == f"JSON report written to {report}"
+    assert run_cli("--report", report, "--quiet", "--force", path).out == ""
+    assert "report written" not in run_cli("--report", "-", "--force", path).err
+
+
+def test_max_memory_refuses_what_would_need_more_before_encoding(tmp_path):
+    path = write(tmp_path / "a.png", see_through((400, 300)))
+    run = run_cli("-cf", "webp", "-wl", "--max-memory", "1", path)
+    assert run.code == 1
+    assert "--max-memory" in run.err and "lossless WebP" in run.err
+    assert not (tmp_path / "a.webp").exists()
+    assert run_cli("-cf", "webp", "-wl", "--max-memory", "100", path).code == 0
+
+
 # --- Usage errors --------------------------------------------------------------------------
 @pytest.mark.parametrize("argv, flag", [
     (["-q", "0"], "-q/--quality"), (["-q", "101"], "-q/--quality"),
@@ -898,6 +933,7 @@ def test_info_on_a_bad_file_is_one_line_and_a_status(tmp_path, content, status):
     (["--sample", "all"], "--sample"), (["-jt", "huge"], "-jt/--jpeg-tables"),
     (["-cf", "gif"], "-cf/--convert-to"), (["--watch-interval", "0"], "--watch-interval"),
     (["-nr=3"], "-nr/--no-recursion"), (["--bogus"], "--bogus"),
+    (["--max-memory", "0"], "--max-memory"),
 ])
 def test_invalid_values_exit_2_with_one_line_naming_the_option(tmp_path, argv, flag):
     path = write(tmp_path / "a.jpg", photo(SMALL), quality=95)

@@ -65,12 +65,14 @@ def test_a_whole_image_that_misses_is_corrected():
      "target out of reach: q1 is the lowest quality"),
     ("bpp", 1.5, matching.Measurement(100, 1.335, 0.995),
      "target out of reach: q100 is the highest quality"),
-    ("ssim", 0.95, matching.Measurement(50, 0.8, 0.965), "target missed by 0.015"),
-    ("bpp", 1.5, matching.Measurement(99, 1.217, 0.999), "target missed by 19%"),
+    ("ssim", 0.95, matching.Measurement(50, 0.8, 0.965), "SSIM 0.015 above the target"),
+    ("ssim", 0.9, matching.Measurement(50, 0.8, 0.893), "SSIM 0.007 below the target"),
+    ("bpp", 1.5, matching.Measurement(99, 1.217, 0.999), "bpp 19% below the target"),
+    ("bpp", 1.0, matching.Measurement(30, 1.1, 0.9), "bpp 10% above the target"),
     ("ssim", 0.9, matching.Measurement(1, 0.065, 0.904), None),  # within tolerance
     ("bpp", 0.5, matching.Measurement(100, 0.51, 0.99), None),
 ])
-def test_a_target_not_met_says_why(metric, target, measured, reason):
+def test_a_target_not_met_says_why_and_which_way(metric, target, measured, reason):
     assert matching.off_target(metric, target, measured) == reason
 
 

@@ -42,6 +42,14 @@ def test_diff_two_files(pair, tmp_path, monkeypatch):
     assert blank(picture.crop((96, 0, picture.width, 64)))  # nothing beside the map
 
 
+def test_the_gradients_summary_counts_no_pixels_above_a_0_to_1_threshold(pair, tmp_path):
+    """The gradient map is in its metric's units: a count above --threshold means nothing."""
+    result = diff(*pair, "--strategy", "gradient", "--metric", "mse", "-o", tmp_path / "g.png")
+    assert result.code == 0, result.err
+    assert re.fullmatch(r"a\.png: mean \|map\| [\d.e+-]+, max \|map\| [\d.e+-]+, SSIM 0\.\d{4} "
+                        r"-> .*g\.png\n", result.out), result.out
+
+
 def test_diff_writes_where_asked_and_as_asked(pair, tmp_path):
     result = diff(*pair, "--strategy", "ssim", "--legend", "right", "-o", tmp_path / "m.webp")
     assert result.code == 0, result.err

@@ -45,3 +45,13 @@ def test_a_file_named_on_the_command_line_is_taken_whatever_its_name(tmp_path):
 def test_the_same_file_given_twice_is_seen_once(tmp_path):
     path = write(tmp_path / "a.jpg", photo((16, 16)))
     assert len(list(find_images([str(path), str(tmp_path)]))) == 1
+
+
+def test_exclude_matches_a_named_file_by_its_path_as_given_and_its_name(tmp_path, monkeypatch):
+    """As a pre-commit hook passes them: files named one by one, relative to the repository."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("vendor/a.png", "vendor/deep/b.png", "assets/raw_c.png", "assets/d.png"):
+        write(tmp_path / name, photo((16, 16)))
+    given = ["vendor/a.png", "./vendor/deep/b.png", "assets/raw_c.png", "assets/d.png"]
+    found = find_images(given, exclude=("vendor/*", "raw_*"))
+    assert [candidate.path for candidate in found] == ["assets/d.png"]

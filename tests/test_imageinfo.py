@@ -86,6 +86,13 @@ def test_the_verdict_is_the_main_commands_dry_run_with_the_options_given(tmp_pat
     assert said.split("  ")[0] in dry  # the main command's own words
 
 
+def test_subsampling_is_said_only_where_there_is_chroma_to_subsample(tmp_path):
+    png = run_cli("-i", write(tmp_path / "a.png", photo()))
+    assert "subsampling" not in facts_of(png)
+    cmyk = run_cli("-i", write(tmp_path / "c.jpg", photo().convert("CMYK"), quality=90))
+    assert facts_of(cmyk)["subsampling"] == "none (CMYK: every component at full resolution)"
+
+
 def test_a_webp_says_whether_it_is_lossless(tmp_path):
     lossless = write(tmp_path / "a.webp", photo((64, 64)), lossless=True)
     lossy = write(tmp_path / "b.webp", photo((64, 64)), quality=80)

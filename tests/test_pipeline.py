@@ -13,7 +13,7 @@ from optimize_images.report import describe
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED
 from optimize_images.settings import Settings
 
-from helpers import opened, photo, write
+from helpers import SizeOnly, opened, photo, write
 
 ORIENTATION = 0x0112
 # Stored pixels for orientation o are the upright picture turned by the inverse
@@ -370,3 +370,83 @@ def test_a_file_refused_from_its_header_still_reports_its_size(tmp_path):
     result = pipeline.optimize_file(str(path), Settings())
     assert result.status == FAILED and "not an image" in result.reason
     assert (result.size_before, result.size_after) == (13, None)  # on disk, unchanged
+
+
+# --- --max-memory: refused before encoding, by an estimate -----------------------------------
+
+def estimate_allows(mode, target, side, **options):
+    from optimize_images import formats
+    from optimize_images.errors import Fail
+
+    settings = Settings(**options)
+    handler = formats.handler_for(target)
+    job = formats.Job(settings=settings, source_format="PNG", source_size=1,
+                      source_lossless=True, source_alpha=mode == "RGBA")
+    try:
+        pipeline._check_memory(SizeOnly((side, side), mode), handler, job, settings)
+    except Fail as refusal:
+        assert "--max-memory 1000 MB" in str(refusal)
+        return False
+    return True
+
+
+LARGEST_DEFAULT = 9459  # the largest square --max-pixels lets in by default (89.5 MP)
+
+
+@pytest.mark.parametrize("mode, target, options, allowed", [
+    ("RGB", "JPEG", {}, True),  # a camera's largest photo, in place: about 1 GB
+    ("RGBA", "PNG", {}, True),
+    ("RGB", "PNG", {}, True),
+    ("RGBA", "WEBP", {"convert_to": "webp", "webp_lossless": True}, False),  # measured 4.9 GB
+    ("RGBA", "WEBP", {"convert_to": "webp"}, False),  # 2.3 GB
+    ("RGB", "WEBP", {"convert_to": "webp"}, False),
+    ("RGB", "AVIF", {"convert_to": "avif"}, False),
+])
+def test_the_default_memory_bound_lets_in_the_largest_jpeg_and_png_not_webp(
+        mode, target, options, allowed):
+    assert estimate_allows(mode, target, LARGEST_DEFAULT, **options) is allowed
+
+
+def test_an_image_over_max_memory_fails_before_encoding(tmp_path, monkeypatch):
+    from optimize_images.formats import webp
+
+    def must_not_run(image, job):
+        raise AssertionError("encoded")
+
+    monkeypatch.setattr(webp, "encode", must_not_run)
+    path = write(tmp_path / "a.png", photo((400, 300)))
+    result = pipeline.optimize_file(str(path), Settings(convert_to="webp", max_memory=1))
+    assert result.status == FAILED
+    assert result.reason.startswith("too large to encode as WebP within --max-memory 1 MB: "
+                                    "400x300 RGB needs about ")
+    assert result.reason.endswith(" MB (raise --max-memory, or shrink it with -mw/-mh)")
+
+
+def test_lossless_webp_at_the_slowest_methods_is_counted_at_their_cost():
+    """libwebp's lossless coder took 36 bytes a pixel at -wm 4 and 57 at -wm 6."""
+    options = {"convert_to": "webp", "webp_lossless": True}
+    assert estimate_allows("RGBA", "WEBP", 5000, **options)
+    assert not estimate_allows("RGBA", "WEBP", 5000, webp_method=6, **options)
+
+
+def test_memory_is_estimated_at_the_size_after_max_width():
+    """-mw 2000 -cf webp on a camera's largest photo encodes a 2000 px wide image."""
+    assert estimate_allows("RGB", "WEBP", LARGEST_DEFAULT, convert_to="webp", max_width=2000)
+
+
+def test_flattening_for_jpeg_is_counted_before_it_happens(tmp_path, monkeypatch):
+    """An RGBA PNG made JPEG peaked at 1.6 GB at 89.5 MP, flattening before the encoder."""
+    from optimize_images import modes
+    from optimize_images.formats import jpeg
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("flattened")
+
+    monkeypatch.setattr(modes, "flatten", must_not_run)
+    monkeypatch.setattr(jpeg, "flatten", must_not_run)
+    image = photo((400, 300)).convert("RGBA")
+    image.putalpha(128)
+    path = write(tmp_path / "a.png", image)
+    result = pipeline.optimize_file(str(path), Settings(convert_to="jpeg", max_memory=1))
+    assert result.status == FAILED and "--max-memory" in result.reason
+    assert not estimate_allows("RGBA", "JPEG", LARGEST_DEFAULT, convert_to="jpeg")

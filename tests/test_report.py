@@ -1,5 +1,7 @@
 import io
 
+import pytest
+
 from optimize_images.report import Reporter, describe, describe_summary, human_size
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED, Result, Summary
 from optimize_images.settings import Settings
@@ -136,3 +138,57 @@ def test_watch_mode_says_what_it_watches_and_how_to_stop():
     assert out.getvalue() == ""
     assert err.getvalue() == ("watching uploads, inbox for new or changed images (a look every "
                               "2 s); Ctrl-C stops and prints the summary\n")
+
+
+def test_the_progress_bar_is_drawn_at_once():
+    """A big photo or a WebP conversion takes seconds: 0/N shows the run has begun."""
+    out = io.StringIO()
+    Reporter(Settings(only_progress=True), out, io.StringIO(), total=3, is_terminal=True)
+    assert "0/3" in out.getvalue()
+
+
+def bars(text):
+    return [part for part in text.split("\r") if part.startswith("[")]
+
+
+CONVERTED = Result("a.png", OPTIMIZED, format="PNG->JPEG", size_before=100_000,
+                   size_after=40_000, converted=True, source_kept=True)
+
+
+@pytest.mark.parametrize("settings, results, words", [
+    (Settings(only_progress=True), (CONVERTED,), "grew by 40.0 kB (40.0%)"),
+    (Settings(only_progress=True), (DONE,), "saved 50.0 kB (25.0%)"),
+    (Settings(only_progress=True, dry_run=True), (DONE,), "would save 50.0 kB (25.0%)"),
+    (Settings(only_progress=True, dry_run=True), (CONVERTED,), "would grow by 40.0 kB"),
+])
+def test_the_progress_bar_uses_the_summarys_words(settings, results, words):
+    text, _ = run_reporter(settings, is_terminal=True, results=results)
+    assert words in bars(text)[-1]
+    assert _savings_line(text) in bars(text)[-1]
+
+
+def _savings_line(text):
+    """The summary's words about bytes: what follows the sizes on its second line."""
+    summary = text[text.index("file"):].splitlines()[1]
+    return summary.split(", ", 1)[1]
+
+
+def test_a_tiny_run_says_its_time_only():
+    """8849.0 files/s from 5 files in half a millisecond says nothing."""
+    quick = summary_of(DONE, LEFT)
+    quick.seconds = 0.0006
+    assert describe_summary(quick).splitlines()[-1] == "0.0 s"
+    slow = summary_of(DONE, LEFT)
+    slow.seconds = 4.0
+    assert describe_summary(slow).splitlines()[-1] == "4.0 s, 0.5 files/s"
+
+
+def test_the_report_line_says_where_the_report_went():
+    out = io.StringIO()
+    Reporter(Settings(report="r.json"), out, io.StringIO(), is_terminal=False).report_written(
+        "r.json")
+    assert out.getvalue() == "JSON report written to r.json\n"
+    quiet = io.StringIO()
+    Reporter(Settings(report="r.json", quiet=True), quiet, io.StringIO(),
+             is_terminal=False).report_written("r.json")
+    assert quiet.getvalue() == ""

@@ -257,3 +257,57 @@ def test_a_closed_output_pipe_ends_the_run_quietly_and_leaves_every_file_whole(t
     assert 1 <= rewritten < len(originals)  # it stopped early, files done are whole
     assert sorted(tmp_path.iterdir()) == sorted(originals)  # no temporary files, no lock
     assert not (tmp_path / LOCK_NAME).exists()
+
+
+# --- --output-dir and the folders given ------------------------------------------------------
+
+def jpeg_names(folder):
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*.jpg"))
+
+
+@pytest.mark.parametrize("output, given", [
+    ("photos/out", "photos"),  # the output inside the input
+    ("link/out", "photos"),  # the same, the output reached through a link to the input
+    ("photos/out", "link"),  # the same, the input reached through a link
+])
+def test_an_output_dir_inside_the_input_is_never_walked(tmp_path, monkeypatch, output, given):
+    """Run nightly, a run into a folder inside its input must not grow out/out/out/..."""
+    monkeypatch.chdir(tmp_path)
+    make_tree(tmp_path / "photos")
+    (tmp_path / "link").symlink_to(tmp_path / "photos")
+    for _ in range(3):
+        run = run_cli("--output-dir", output, given)
+        assert run.code == 0, run.err
+        assert "2 files: 2 optimized" in run.out
+    assert jpeg_names(tmp_path / "photos") == ["0.jpg", "1.jpg", "out/0.jpg", "out/1.jpg"]
+
+
+@pytest.mark.parametrize("output, given", [
+    ("photos", "photos"),  # the same folder
+    ("photos/", "./photos"),  # the same folder, written otherwise
+    (".", "photos"),  # the input inside the output
+    (".", "photos/0.jpg"),  # a file inside the output
+    ("link", "photos"),  # the same folder, the output through a link
+    ("photos", "link"),  # the same folder, the input through a link
+    ("outlink", "photos/sub"),  # the input inside the output, through a link
+], ids=["same", "same-spelled-otherwise", "input-inside-output", "file-inside-output",
+        "same-output-link", "same-input-link", "inside-through-link"])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["write", "dry-run"])
+def test_an_output_dir_that_is_or_holds_an_input_is_a_usage_error(
+        tmp_path, monkeypatch, output, given, dry_run):
+    monkeypatch.chdir(tmp_path)
+    originals = make_tree(tmp_path / "photos")
+    (tmp_path / "photos" / "sub").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "photos")
+    (tmp_path / "outlink").symlink_to(tmp_path / "photos")
+    run = run_cli("--output-dir", output, *(["--dry-run"] if dry_run else []), given)
+    assert run.code == 2, run.out + run.err
+    assert_one_line(run, "--output-dir", output.rstrip("/"), given)
+    (tmp_path / "photos" / "sub").rmdir()
+    assert_untouched(originals)
+
+
+def test_an_output_dir_holding_an_input_is_refused_by_the_api(tmp_path):
+    make_tree(tmp_path / "photos")
+    with pytest.raises(CannotStart, match="--output-dir"):
+        optimize(str(tmp_path / "photos"), output_dir=str(tmp_path))

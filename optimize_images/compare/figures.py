@@ -5,8 +5,9 @@ Under OUTDIR/<metric>/: comparison_<value> (the fragment of each variant,
 zoomed, labelled, in a stable order, a placeholder where a variant is
 missing), distortion_map_comparison_<value> (the same tiles of the distortion
 maps, on one colour scale for the figure, with its legend),
-distortion_map_anisotropic and original_annotated. Tiles whose variant
-missed its target are framed and say why.
+distortion_map_anisotropic and original_annotated. Tiles whose variant is
+not within tolerance of its target, on either side, are framed: they are not
+matched to the others; the label says which way and by how much.
 """
 
 import os
@@ -47,8 +48,8 @@ def figure_title(source, metric, figure, tile_parameter):
 
 
 def tile_label(variant):
-    """Format and quality (with the target), then bpp and SSIM; then why the target
-    was not met, if it was not."""
+    """Format and quality (with the target), then bpp and SSIM; then how far off the
+    target it lies, if it is not within tolerance."""
     target = f"target {value_name(variant.target)}"
     if isinstance(variant, Missing):
         return f"{variant.format.upper()}, {target}\nnot made"
@@ -59,7 +60,8 @@ def tile_label(variant):
 
 
 def flagged(variants):
-    """The indexes of the variants whose target was not met: their tiles get a frame."""
+    """The indexes of the variants not matched to their target (above or below it):
+    their tiles get a frame."""
     return [index for index, variant in enumerate(variants)
             if isinstance(variant, Variant) and variant.off_target]
 

@@ -44,7 +44,7 @@ class Variant:
 
     `off_target` says why the measurement is not within TOLERANCE of the
     target (None when it is): out of reach at the lowest or highest quality,
-    or missed by how much.
+    or how far above or below it the measurement lies.
     """
     format: str
     target: float
@@ -184,7 +184,12 @@ class _Attempt(NamedTuple):
 
 
 def off_target(metric, target, measurement):
-    """Why a measurement is not within TOLERANCE of its target, in words; None when it is."""
+    """Why a measurement is not within TOLERANCE of its target, in words; None when it is.
+
+    Above is not better here: a variant above its SSIM target is not at the
+    quality the figure compares at (it spends more bytes), one above its bpp
+    target is larger than the others; the words say which way, not "missed".
+    """
     miss = measurement.value(metric) - target
     if _close_enough(metric, miss, target):
         return None
@@ -192,9 +197,10 @@ def off_target(metric, target, measurement):
         return f"target out of reach: q{LOWEST} is the lowest quality"
     if measurement.quality == HIGHEST and miss < 0:
         return f"target out of reach: q{HIGHEST} is the highest quality"
+    side = "above" if miss > 0 else "below"
     if metric == "bpp":
-        return f"target missed by {abs(miss) / target:.0%}"
-    return f"target missed by {abs(miss):.3f}"
+        return f"bpp {abs(miss) / target:.0%} {side} the target"
+    return f"SSIM {abs(miss):.3f} {side} the target"
 
 
 def _close_enough(metric, miss, target):

@@ -86,11 +86,19 @@ def _diff_pair(options, path_a, path_b, output, stdout, stderr, *, label=None):
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         stderr.write(f"{PROG}: {label}: {error}\n")
         return False
-    stdout.write(f"{label}: mean {summary.mean:.4f}, max {summary.max:.4f}, "
-                 f"{summary.count} pixel{'s' * (summary.count != 1)} "
-                 f"({summary.above * 100:.2f}%) above {options.threshold:g}, "
-                 f"SSIM {summary.ssim:.4f} -> {output}\n")
+    stdout.write(f"{label}: {_map_figures(summary, options)}, SSIM {summary.ssim:.4f} "
+                 f"-> {output}\n")
     return True
+
+
+def _map_figures(summary, options):
+    """What the map says in numbers. The gradient map is in its metric's units, not 0-1:
+    its mean and largest magnitude only, no count above a 0-1 threshold."""
+    if options.strategy in diffmap.SIGNED_STRATEGIES:
+        return f"mean |map| {summary.mean:.4g}, max |map| {summary.max:.4g}"
+    return (f"mean {summary.mean:.4f}, max {summary.max:.4f}, "
+            f"{summary.count} pixel{'s' * (summary.count != 1)} "
+            f"({summary.above * 100:.2f}%) above {options.threshold:g}")
 
 
 def pair_by_name(folder_a, folder_b):

@@ -47,8 +47,9 @@ class DiffOptions:
              "maps (default: %(default)s)")
     threshold: float = option(
         DEFAULT_THRESHOLD, "--threshold", type=float,
-        help="the map value (0-1) above which a pixel counts as different; "
-             "for gradient, of its magnitude (default: %(default)s, pixelmatch's)")
+        help="the map value (0-1) above which a pixel counts as different; not used by "
+             "gradient, whose map is in its metric's units (default: %(default)s, "
+             "pixelmatch's)")
     pre: str = option(
         "identity", "--pre", choices=PRE_PROCESSORS + tuple(PRE_ALIASES),
         help="transform both images first: normalize to the full range, "
@@ -61,7 +62,7 @@ class DiffOptions:
              "(default: %(default)s)")
     overlay: bool = option(
         False, "--overlay", action="store_true",
-        help="draw the map over A instead of on its own")
+        help="draw the map over a grey copy of A instead of on its own")
     raw: bool = option(
         False, "--raw", action="store_true",
         help="write the map itself as a 16-bit grey PNG (0-1 as 0-65535); "

@@ -11,8 +11,10 @@ Every format module declares, at its top:
 A format may add describe(image, data) → (label, value) pairs that -i shows.
 A format we write also has CODEC (the Pillow feature its encoder needs; None:
 always built in), prepare(image, settings) (the image in a mode the format
-stores), encode(image, job) → `base.Encoded`, and is_marked(image) (whether
-we wrote the file: see base.MARKER); one that keeps animations has
+stores), encode(image, job) → `base.Encoded`, is_marked(image) (whether
+we wrote the file: see base.MARKER), and working_memory(job) → (bytes a pixel
+the work needs, as benchmarks/memory.py measured them, what the encoding is
+called), which --max-memory's estimate reads; one that keeps animations has
 encode_animation(source, job); one that Pillow opens only through an optional
 package has accept(prefix), register_opener() and OPENER_MISSING.
 

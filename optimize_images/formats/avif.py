@@ -7,9 +7,16 @@ NAME = "AVIF"
 EXTENSIONS = (".avif",)
 ROLE = Role.CONVERT_ONLY
 CODEC = "avif"
+BYTES_PER_PIXEL = 35  # the memory the work needs, a pixel (see working_memory)
 inspect = lossy_source
 prepare = rgb_or_rgba
 is_marked = xmp_is_marked
+
+
+def working_memory(job):
+    """(bytes a pixel of the image that the work needs, what it is), as
+    benchmarks/memory.py measured them."""
+    return BYTES_PER_PIXEL, "AVIF"
 
 
 def encode(image, job):

@@ -63,6 +63,7 @@ class Job:
     # pixels unchanged: encoding above it would only add bytes.
     source_quality: Optional[int] = None
     source_subsampling: Optional[int] = None  # see Facts.subsampling
+    source_alpha: bool = False  # the source has transparency (or an alpha band)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ NAME = "GIF"
 EXTENSIONS = (".gif",)
 ROLE = Role.IN_PLACE
 CODEC = None  # always built in
+BYTES_PER_PIXEL = 4  # the memory the work needs, a pixel (see working_memory)
 inspect = lossless_source
 
 
@@ -51,6 +52,12 @@ def _same_animation(source, data):
                 return False
     source.seek(0)
     return True
+
+
+def working_memory(job):
+    """(bytes a pixel of the image that the work needs, what it is), as
+    benchmarks/memory.py measured them."""
+    return BYTES_PER_PIXEL, "GIF"
 
 
 def is_marked(image):

@@ -17,6 +17,8 @@ NAME = "JPEG"
 EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif")
 ROLE = Role.IN_PLACE
 CODEC = "jpg"
+# The memory a conversion needs, a pixel (see working_memory).
+BYTES_PER_PIXEL = {"opaque": 9, "flattened": 18}
 # The classic mode's rule, as optimize-images 2.x has it: progressive above this size.
 PROGRESSIVE_ABOVE = 10_000
 # After a luma search the chroma table is never coarser than this quality's (_chroma_level).
@@ -169,6 +171,12 @@ def subsampling_of(image):
     return value if value in (0, 1, 2) else None
 
 
+def working_memory(job):
+    """(bytes a pixel of the image that the work needs, what it is), as
+    benchmarks/memory.py measured them; a transparent source is flattened first."""
+    return BYTES_PER_PIXEL["flattened" if job.source_alpha else "opaque"], "JPEG"
+
+
 def is_marked(image):
     return (image.info.get("comment") or b"").startswith(MARKER.encode())
 
@@ -224,7 +232,12 @@ def _subsampling_name(image):
     value = subsampling_of(image)
     if value is not None:
         return {0: "4:4:4", 1: "4:2:2", 2: "4:2:0"}[value]
-    return "none (one component)" if image.mode == "L" else f"not known for {image.mode}"
+    factors = [layer[1:3] for layer in getattr(image, "layer", ())]
+    if len(factors) <= 1:
+        return "none (one component)"
+    if len(set(factors)) == 1:
+        return f"none ({image.mode}: every component at full resolution)"
+    return "other: sampling factors " + " ".join(f"{h}x{v}" for h, v in factors)
 
 
 def _likely_levels(observed, base, spread=6):

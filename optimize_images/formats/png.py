@@ -27,6 +27,7 @@ NAME = "PNG"
 EXTENSIONS = (".png", ".apng")
 ROLE = Role.IN_PLACE
 CODEC = "zlib"
+BYTES_PER_PIXEL = 11  # the memory the work needs, a pixel (see working_memory)
 # -cb converts the big photographic files of this format (to JPEG, or -cf's target).
 CONVERTS_BIG_PHOTOS = True
 # The optional extra: pip install "optimize-images[png]" brings this package.
@@ -261,6 +262,12 @@ def oxipng_version():
         return metadata.version(OXIPNG_PACKAGE)
     except metadata.PackageNotFoundError:  # importable, but not installed by pip
         return "unknown version"
+
+
+def working_memory(job):
+    """(bytes a pixel of the image that the work needs, what it is), as
+    benchmarks/memory.py measured them."""
+    return BYTES_PER_PIXEL, "PNG"
 
 
 def is_marked(image):

@@ -10,6 +10,10 @@ EXTENSIONS = (".webp",)
 ROLE = Role.IN_PLACE
 CODEC = "webp"
 MAX_SIDE = 16383  # libwebp's limit, on either side
+# The memory the work needs, a pixel (see working_memory): lossy, with or without alpha;
+# lossless, by -wm (libwebp's lossless coder needs half as much again at 5 and 6).
+BYTES_PER_PIXEL = {"RGB": 23, "RGBA": 26}
+LOSSLESS_BYTES_PER_PIXEL = (36, 36, 36, 36, 36, 52, 57)
 is_marked = xmp_is_marked
 
 
@@ -28,6 +32,27 @@ def prepare(image, settings):
     return rgb_or_rgba(image, settings)
 
 
+def working_memory(job):
+    """(bytes a pixel of the image that the work needs, what it is), as
+    benchmarks/memory.py measured them: libwebp's lossless coder (for -wl, a lossless
+    WebP source, a graphic from a lossless source, and for an alpha plane) needs
+    more than its lossy one."""
+    lossless = LOSSLESS_BYTES_PER_PIXEL[job.settings.webp_method]
+    if _encodes_lossless(job):
+        return lossless, "lossless WebP"
+    if job.source_lossless:  # a graphic also tries lossless: the larger of the two
+        return max(lossless, _lossy(job)), "WebP"
+    return _lossy(job), "WebP"
+
+
+def _lossy(job):
+    return BYTES_PER_PIXEL["RGBA" if job.source_alpha else "RGB"]
+
+
+def _encodes_lossless(job):
+    return job.settings.webp_lossless or (job.source_lossless and job.source_format == NAME)
+
+
 def encode(image, job):
     """Lossless for -wl and lossless WebP sources; else lossy, and for graphics
     (a lossless source that does not look like a photo: flat colours, text)
@@ -39,7 +64,7 @@ def encode(image, job):
                                      method=settings.webp_method, icc_profile=job.icc_profile,
                                      exif=job.exif, xmp=MARKER_XMP))
 
-    if settings.webp_lossless or (job.source_lossless and job.source_format == NAME):
+    if _encodes_lossless(job):
         return lossless()
     roundtrip = roundtrip_with(
         NAME, lambda sample, level: {"quality": level, "method": settings.webp_method})
