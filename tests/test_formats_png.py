@@ -104,6 +104,47 @@ def test_images_past_the_trial_size_get_one_encode_too(monkeypatch, no_oxipng):
     assert rgba_pixels(png.encode(image, job()).data) == image.convert("RGBA").tobytes()
 
 
+def calls_to(monkeypatch, name):
+    """The calls made to png.`name` from now on (it still runs)."""
+    calls, real = [], getattr(png, name)
+    monkeypatch.setattr(png, name, lambda *a, **k: calls.append(a) or real(*a, **k))
+    return calls
+
+
+@pytest.mark.parametrize("max_memory, tried", [(9, False), (10, True)])
+def test_the_trials_run_only_where_their_memory_fits_within_max_memory(
+        max_memory, tried, monkeypatch, no_oxipng):
+    trials = calls_to(monkeypatch, "_smallest")
+    monkeypatch.setattr(png, "TRIAL_BYTES_PER_RAW_BYTE", 1000)  # 64x48 RGB: 9.2 MB
+    image = photo((64, 48))
+    data = png.encode(image, job(max_memory=max_memory)).data
+    assert bool(trials) is tried
+    assert rgba_pixels(data) == image.convert("RGBA").tobytes()
+
+
+@pytest.mark.parametrize("max_memory, ran", [(3, False), (4, True)])
+def test_oxipng_runs_only_where_its_memory_fits_within_max_memory(
+        max_memory, ran, fake_oxipng, monkeypatch):
+    given = []
+    fake_oxipng.optimize_from_memory = lambda data: given.append(data)  # None: no result
+    monkeypatch.setattr(png, "OXIPNG_BYTES_PER_PIXEL", 1000)  # 64x48: 3.1 MB
+    image = drawing(7, size=(64, 48))
+    data = png.encode(image, job(max_memory=max_memory)).data
+    assert bool(given) is ran
+    assert rgba_pixels(data) == image.convert("RGBA").tobytes()
+
+
+def test_the_trials_beside_oxipng_fit_within_what_it_leaves(fake_oxipng, monkeypatch):
+    fake_oxipng.optimize_from_memory = lambda data: None
+    trials = calls_to(monkeypatch, "_smallest")
+    monkeypatch.setattr(png, "OXIPNG_BYTES_PER_PIXEL", 1000)  # 64x48: 3.1 MB
+    monkeypatch.setattr(png, "TRIAL_BYTES_PER_RAW_BYTE", 200)  # 64x48 RGB: 1.8 MB
+    png.encode(photo((64, 48)), job(max_memory=4))
+    assert not trials
+    png.encode(photo((64, 48)), job(max_memory=5))
+    assert trials
+
+
 def test_the_trials_keep_the_chunks_pillow_writes(no_oxipng):
     data = png.encode(drawing(4, size=(64, 48)), job()).data
     kinds = chunk_types(data)

@@ -37,6 +37,15 @@ OXIPNG_PACKAGE = "pyoxipng"
 # the likeliest smallest form once, as with -fm: the trials hold about fifteen
 # copies of the raw bytes (the filtered images and the scanlines).
 TRIAL_BYTES = 12 << 20
+# The memory of the work beyond that one encode (which BYTES_PER_PIXEL counts), as
+# benchmarks/memory.py measured it (peak RSS beyond the interpreter's): the trials
+# about 21 bytes a byte of raw pixels (260 MB at TRIAL_BYTES, the copies and the
+# decoded source), oxipng about 28 bytes a pixel (the slope between 9 and 36 MP
+# RGBA). Each is done only where it fits within --max-memory (see encode), so
+# that the pipeline's estimate, BYTES_PER_PIXEL, holds with them too.
+TRIAL_BYTES_PER_RAW_BYTE = 21
+OXIPNG_BYTES_PER_PIXEL = 28
+MEGABYTE = 1_000_000
 
 _STORABLE_MODES = ("1", "L", "LA", "P", "RGB", "RGBA")
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -83,11 +92,19 @@ def encode(image, job):
     as it is, and our trials then stop as soon as they cannot
     beat its result; where ours wins, oxipng gets ours too. Ours: with -fm
     (or past TRIAL_BYTES) one Pillow encode of that form; else every form's
-    filter and deflate trials.
+    filter and deflate trials. oxipng, then the trials beside it, run only
+    where their memory fits within --max-memory (else one Pillow encode, as
+    the pipeline's estimate counts).
     """
     forms = exact_forms(image)
-    theirs = _verified(image, _through_oxipng(image, job))
-    if job.settings.fast_mode or _raw_bytes(forms[-1].image) > TRIAL_BYTES:
+    budget = job.settings.max_memory * MEGABYTE
+    theirs = None
+    oxipng_memory = image.width * image.height * OXIPNG_BYTES_PER_PIXEL
+    if _runnable_oxipng() is not None and oxipng_memory <= budget:
+        theirs = _verified(image, _through_oxipng(image, job))
+        budget -= oxipng_memory
+    raw = _raw_bytes(forms[-1].image)
+    if job.settings.fast_mode or raw > TRIAL_BYTES or raw * TRIAL_BYTES_PER_RAW_BYTE > budget:
         ours = _save(forms[0], job, optimize=True)
     else:
         ours = _smallest(forms, job, beat=theirs)
@@ -206,9 +223,7 @@ def _chunk(kind, body):
 
 def _through_oxipng(image, job):
     """oxipng's result on a quick encoding of the image as it is (oxipng makes its own
-    reductions and trials); None without the png extra or where it cannot run."""
-    if _runnable_oxipng() is None:
-        return None
+    reductions and trials); None where it cannot run."""
     return through_oxipng(save_to_bytes(image, NAME, compress_level=1, **_metadata(job)))
 
 
