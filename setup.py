@@ -22,6 +22,8 @@ setup(
                  "playwright", "pre-commit"],
         # HEIC/HEIF input, when wanted: pip install "optimize-images[heif]"
         "heif": ["pillow-heif"],
+        # PNGs through oxipng as well (kept when smaller): pip install "optimize-images[png]"
+        "png": ["pyoxipng"],
         # --dask, running the files on a Dask cluster: pip install "optimize-images[dask]".
         # No version pin: pip picks the newest Dask the Python in use supports
         # (2024.8.0 is the last for Python 3.9).

@@ -19,12 +19,16 @@ Cases:
 - for each such encoding, the largest square image the default --max-memory
   (1000 MB) accepts by that estimate, to show that what is accepted stays within
   about 1 GB (--skip-largest leaves these out: the lossless ones take minutes);
+- PNG's work beyond its one encode, which runs only where it fits within
+  --max-memory: the trials on an RGBA PNG at their cap (12 MB of raw pixels),
+  and with the png extra installed oxipng at 9 and 36 MP (its bytes a pixel);
 - inputs that once cost gigabytes: a photo whose EXIF entry claims 2**31 values,
   with -ke, and a 1 GiB sparse file named .jpg.
 
 With -jobs N, up to N workers hold their peaks at once.
 
     python benchmarks/memory.py [PHOTOS] [--megapixels 89.5] [--skip-worst] [--skip-largest]
+                                [--skip-png]
 """
 
 import argparse
@@ -47,6 +51,9 @@ DEFAULT_PHOTOS = REPO.parent / "shared" / "corpus" / "photos"
 DEFAULT_MAX_PIXELS = 89_478_485
 RUN = [sys.executable, "-m", "optimize_images", "-jobs", "1", "--dry-run", "--force"]
 FLOOR = [sys.executable, "-c", "from PIL import Image; import optimize_images.cli; Image.init()"]
+# RUN as without the png extra, where it is installed: `import oxipng` fails.
+WITHOUT_PNG_EXTRA = [sys.executable, "-c", "import sys; sys.modules['oxipng'] = None; "
+                     "from optimize_images.cli import main; sys.exit(main())"] + RUN[3:]
 
 
 def main(argv=None):
@@ -59,6 +66,7 @@ def main(argv=None):
     parser.add_argument("--skip-largest", action="store_true",
                         help="not the largest images --max-memory accepts")
     parser.add_argument("--skip-photos", action="store_true", help="not the photos")
+    parser.add_argument("--skip-png", action="store_true", help="not PNG's trials and oxipng")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="memory-") as work:
         work = Path(work)
@@ -71,6 +79,8 @@ def main(argv=None):
             measure_worst(int(args.megapixels * 1e6), work, table)
         if not args.skip_largest:
             measure_largest_accepted(work, table)
+        if not args.skip_png:
+            measure_png_work(work, table)
         measure_former_bombs(work, table)
     print("\nWith -jobs N, up to N workers hold such peaks at the same time.")
 
@@ -192,6 +202,26 @@ def largest_accepted_side(mode, flags):
             high = side - 1
     return low
 
+
+
+def measure_png_work(work, table):
+    """The trials at their cap, without the png extra (and with it, where installed, beside
+    oxipng); oxipng's own need from runs at 9 and 36 MP, where the trials do not run."""
+    from optimize_images.formats import png
+
+    side = math.isqrt(png.TRIAL_BYTES // 4)
+    path = _save(work / "trials.png", _big_picture(side, "RGBA"), compress_level=1)
+    table.row("RGBA PNG at the trials' cap, in place", side * side,
+              *measure(WITHOUT_PNG_EXTRA + [str(path)], work))
+    if png.oxipng_version() is None:
+        print("(pyoxipng is not installed: the png extra is not measured)")
+        return
+    table.row("  with the png extra (oxipng, then the trials)", side * side,
+              *measure(RUN + [str(path)], work))
+    for side in (3000, 6000):
+        path = _save(work / "extra.png", _big_picture(side, "RGBA"), compress_level=1)
+        table.row("RGBA PNG in place with the png extra (oxipng)", side * side,
+                  *measure(RUN + [str(path)], work))
 
 
 def _big_picture(side, mode):

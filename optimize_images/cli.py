@@ -186,9 +186,19 @@ def print_supported(stdout):
         f"Read and converted (with -ca or -cf): {', '.join(formats.CONVERT_ONLY)} "
         "(HEIF with the optional pillow-heif package)\n"
         f"Conversion targets this Pillow ({PIL.__version__}) can write: {', '.join(writable)}\n"
+        f"{_png_extra_line()}\n"
         f"File names looked at in folders: {' '.join(formats.IMAGE_EXTENSIONS)}\n"
         f"Other files are reported and left alone. Quality with -fm: {DEFAULT_LOSSY_QUALITY}.\n")
     return 0
+
+
+def _png_extra_line():
+    version = formats.png.oxipng_version()
+    if version:
+        return (f"PNG through oxipng too: active ({formats.png.OXIPNG_PACKAGE} {version}, "
+                "the optional png extra)")
+    return ('PNG through oxipng too: not active (the optional png extra: '
+            'pip install "optimize-images[png]")')
 
 
 def print_info(paths, settings, stdout, stderr):

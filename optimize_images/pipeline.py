@@ -21,6 +21,7 @@ from .errors import Fail, Skip
 from .metadata import clean_exif, exif_problem
 from .results import FAILED, OPTIMIZED, SKIPPED, Result
 from .reading import HEADER_BYTES, check_header, open_image, read_file
+from .reductions import same_pixels
 from .settings import BIG_PHOTO_BYTES, Settings
 
 MEGABYTE = 1_000_000
@@ -151,9 +152,15 @@ def _encode(plan, size, settings, facts):
     _check_savings(size, len(encoded.data), settings)
     done = {"size_after": len(encoded.data), "dimensions_after": image.size,
             "mode_after": mode_after, "converted": plan.converted}
-    if unprepared is not None and (lossy or settings.reduce_colors):
+    if unprepared is not None and (lossy or _colours_reduced(unprepared, image, settings)):
         done["preview"] = preview.cut(unprepared, encoded.data, settings.background)
     return encoded.data, done
+
+
+def _colours_reduced(transformed, image, settings):
+    """-rc changed pixels: it leaves an image that fits the palette exact (a lossless
+    result, which has no preview), and it reduces only what is written as PNG."""
+    return settings.reduce_colors and not same_pixels(transformed, image)
 
 
 def _prepared(plan, handler, settings):

@@ -78,7 +78,7 @@ class Settings:
     fast_mode: bool = option(
         False, "-fm", "--fast-mode",
         help=f"skip the quality search (JPEG at quality {DEFAULT_LOSSY_QUALITY}) "
-             "and the lossless palette trial for PNG",
+             "and PNG's trials (one encode of its smallest exact form)",
         action="store_true")
     keep_exif: bool = option(
         False, "-ke", "--keep-exif",
@@ -162,7 +162,8 @@ class Settings:
     # PNG and transparency
     reduce_colors: bool = option(
         False, "-rc", "--reduce-colors",
-        help="reduce PNGs to an adaptive palette (lossy; keeps transparency)",
+        help="reduce PNGs of more colours than -mc to an adaptive palette, dithered when "
+             "opaque (lossy; keeps transparency)",
         action="store_true")
     max_colors: int = option(
         256, "-mc", "--max-colors", help="palette size for -rc, 2-256 (default: %(default)s)",

@@ -3,8 +3,6 @@
 Mode rules (16 bits to 8, transparency over a background) live in `modes`.
 """
 
-from PIL import Image, ImageChops
-
 from .compat import Dither, Quantize, Resampling, Transpose
 from .modes import has_alpha
 
@@ -71,27 +69,22 @@ def drop_opaque_alpha(image):
 
 
 def reduce_colors(image, max_colors):
-    """An adaptive palette of at most `max_colors`, keeping transparency (lossy)."""
-    if image.mode == "P" and len(image.getcolors(256) or ()) <= max_colors:
+    """At most `max_colors` colours, transparency kept (lossy; 8-bit images).
+
+    An image that has no more colours is returned as it is (PNG's exact
+    palette stores it without loss). Else fast octree's palette; an opaque
+    image is mapped onto it with Floyd-Steinberg dithering (Pillow maps RGBA
+    to the nearest colour only). docs/png.md has the comparison with pngquant
+    that chose this.
+    """
+    alpha = has_alpha(image) or (image.mode == "P" and image.palette.mode == "RGBA")
+    colour = image.convert("RGBA" if alpha else "RGB")
+    if colour.getcolors(max_colors) is not None:
         return image
-    if has_alpha(image):
-        return image.convert("RGBA").quantize(max_colors, method=Quantize.FASTOCTREE)
-    return image.convert("RGB").quantize(max_colors, method=Quantize.MEDIANCUT)
-
-
-def exact_palette(image):
-    """An RGB image with at most 256 colours as a palette image, pixel for pixel; else None."""
-    if image.mode != "RGB":
-        return None
-    colors = image.getcolors(256)
-    if colors is None:
-        return None
-    palette_image = Image.new("P", (1, 1))
-    palette_image.putpalette([channel for _, rgb in colors for channel in rgb])
-    indexed = image.quantize(palette=palette_image, dither=Dither.NONE)
-    if ImageChops.difference(indexed.convert("RGB"), image).getbbox() is not None:
-        return None
-    return indexed
+    palette = colour.quantize(max_colors, method=Quantize.FASTOCTREE)
+    if alpha:
+        return palette
+    return colour.quantize(palette=palette, dither=Dither.FLOYDSTEINBERG)
 
 
 def looks_photographic(image, *, sample_side=256, min_unique_share=0.25):

@@ -112,7 +112,7 @@ def test_the_graph_sees_relative_and_absolute_imports():
 
 def test_the_core_imports_no_heavy_or_optional_package_at_module_level():
     forbidden = ("numpy", "scipy", "skimage", "multiprocessing", "pillow_heif", "watchdog",
-                 "dask", "distributed")
+                 "dask", "distributed", "oxipng")
     for name, path in modules().items():
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)

@@ -241,13 +241,15 @@ def test_fast_mode_uses_quality_80_without_a_search(tmp_path, flag):
     assert tables(path) == [robidoux_at(80)] * 2  # -jt auto: mozjpeg's table
 
 
-def test_fast_mode_skips_the_png_palette_trial(tmp_path):
+def test_fast_mode_writes_the_png_palette_without_the_trials(tmp_path):
     searched = write(tmp_path / "a.png", graphic(), compress_level=0)
     fast = write(tmp_path / "b.png", graphic(), compress_level=0)
     run_cli(searched)
     run_cli("-fm", fast)
-    assert opened(searched).mode == "P" and opened(fast).mode == "RGB"
-    assert opened(fast).tobytes() == graphic().tobytes()  # lossless either way
+    assert opened(searched).mode == opened(fast).mode == "P"
+    for path in (searched, fast):  # lossless either way
+        assert opened(path).convert("RGB").tobytes() == graphic().tobytes()
+    assert fast.stat().st_size >= searched.stat().st_size
 
 
 def camera_exif(orientation):
@@ -328,6 +330,27 @@ def test_reduce_colors_on_an_opaque_png(tmp_path):
     result = opened(path)
     assert result.mode == "P" and "transparency" not in result.info
     assert len(result.convert("RGB").getcolors(1 << 16)) <= 8
+
+
+def test_reduce_colors_leaves_an_image_that_fits_the_palette_exact(tmp_path):
+    path = write(tmp_path / "a.png", graphic(), compress_level=0)  # 10 colours
+    run_cli("-rc", "-mc", "16", path)
+    assert opened(path).mode == "P"
+    assert opened(path).convert("RGB").tobytes() == graphic().tobytes()
+
+
+def test_reduce_colors_on_sixteen_bit_grey_keeps_its_transparent_level(tmp_path):
+    levels = Image.linear_gradient("L").resize((64, 64))
+    image = levels.point(lambda v: v * 256 + 7, "I")
+    key = 40000
+    image.paste(key, (32, 0, 64, 64))  # the right half transparent (pasted in mode I:
+    image = image.convert("I;16")      # Pillow pastes 16448 for any number into I;16)
+    path = write(tmp_path / "g16.png", image, transparency=key)
+    run_cli("-rc", "-mc", "8", "-nc", path)
+    rgba = opened(path).convert("RGBA")
+    assert rgba.getpixel((40, 10))[3] == 0 and rgba.getpixel((10, 10))[3] == 255
+    grey, expected = rgba.getpixel((10, 60))[0], image.getpixel((10, 60)) / 257
+    assert abs(grey - expected) < 40 and len(rgba.getcolors(256)) <= 8
 
 
 def test_max_colors_alone_changes_nothing(tmp_path):

@@ -158,7 +158,7 @@ def test_rgba_png_is_lossless_and_may_become_an_exact_palette(tmp_path):
 
 
 def test_sixteen_bit_gray_png_keeps_its_depth(tmp_path):
-    image = Image.linear_gradient("L").resize((64, 64)).point(lambda v: v * 257, "I")
+    image = Image.linear_gradient("L").resize((64, 64)).point(lambda v: v * 256 + 3, "I")
     image = image.convert("I;16")
     path = write(tmp_path / "g16.png", image, compress_level=0)
     optimize(str(path), no_comparison=True)
@@ -166,6 +166,16 @@ def test_sixteen_bit_gray_png_keeps_its_depth(tmp_path):
     assert after.mode in ("I;16", "I")  # Pillow 9.5 opens 16-bit grayscale PNG as "I"
     assert after.convert("I").tobytes() == image.convert("I").tobytes()
     assert after.getextrema()[1] > 255
+
+
+def test_sixteen_bit_gray_png_of_eight_bit_values_becomes_eight_bit(tmp_path):
+    """PNG scales samples to the full range: 257·k at 16 bits is k at 8 bits."""
+    eight = Image.linear_gradient("L").resize((64, 64))
+    image = eight.point(lambda v: v * 257, "I").convert("I;16")
+    path = write(tmp_path / "g16.png", image, compress_level=0)
+    optimize(str(path))
+    after = opened(path)
+    assert after.mode == "L" and after.tobytes() == eight.tobytes()
 
 
 def png_chunk(kind, data):

@@ -169,6 +169,16 @@ def test_lossless_results_have_no_preview_but_reduced_colours_do():
     assert reduced.status == "optimized" and reduced.preview.ssim < 0.99
 
 
+def test_reduced_colours_on_an_image_that_fits_the_palette_are_lossless_without_preview():
+    """-rc leaves an image of no more colours than -mc exact (issue 20): nothing to show."""
+    image = photo((64, 48)).quantize(40).convert("RGB")
+    data = encode(image, "PNG", compress_level=0)
+    result_data, result = optimize_data(data, Settings(report="run.html", reduce_colors=True),
+                                        name="a.png")
+    assert result.status == "optimized" and result.preview is None
+    assert decoded(result_data).convert("RGB").tobytes() == image.tobytes()
+
+
 def test_the_json_record_leaves_the_preview_out():
     data = encode(photo((320, 240)), "JPEG", quality=95)
     _, result = optimize_data(data, Settings(report="run.html"), name="a.jpg")
