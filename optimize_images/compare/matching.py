@@ -1,7 +1,7 @@
 """Matching a target: the image encoded in one format at the quality whose SSIM or bits
 per pixel come nearest to a target.
 
-A target's quality is found on a sample (`sampling.tiles`) by
+A target's quality is found on a sample (`sampling.few_tiles`) by
 `quality.nearest_quality`; the whole image is then encoded at it and, when it
 misses by more than the tolerance, corrected once (`Matcher`).
 """

@@ -44,7 +44,7 @@ def run(source, outdir, options):
 
     def measures_of(path):
         if path not in samples:
-            sample = sampling.tiles(load(path))
+            sample = sampling.few_tiles(load(path))
             samples[path] = {name: sample_measure(sample, name) for name in format_names
                              if can_encode(name)}
         return samples[path]
