@@ -92,8 +92,8 @@ def tiles(image, plan=None):
     of a columns × rows partition of the image rather than on its busiest
     parts, because smooth areas are where quality shows first. Many small
     tiles predict the whole image better than a few big ones of the same
-    pixel count (benchmarks/quality_search.py). An image no bigger than about
-    twice the mosaic is its own sample.
+    pixel count (docs/quality.md has the figures). An image no bigger than
+    about twice the mosaic is its own sample.
     """
     plan = plan or layout(image.size)
     if plan is None:
