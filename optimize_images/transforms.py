@@ -84,7 +84,18 @@ def reduce_colors(image, max_colors):
     palette = colour.quantize(max_colors, method=Quantize.FASTOCTREE)
     if alpha:
         return palette
-    return colour.quantize(palette=palette, dither=Dither.FLOYDSTEINBERG)
+    return colour.quantize(palette=_padded(palette, max_colors), dither=Dither.FLOYDSTEINBERG)
+
+
+def _padded(palette_image, count):
+    """The image with its palette's unused entries set to its first colour.
+
+    Pillow before 10 maps onto all 256 entries of a palette image, black padding
+    included, so a dithered image could take one colour more than asked.
+    """
+    entries = palette_image.getpalette()[:3 * count]
+    palette_image.putpalette(entries + entries[:3] * (256 - len(entries) // 3))
+    return palette_image
 
 
 def looks_photographic(image, *, sample_side=256, min_unique_share=0.25):

@@ -344,8 +344,10 @@ def test_reduce_colors_on_sixteen_bit_grey_keeps_its_transparent_level(tmp_path)
     image = levels.point(lambda v: v * 256 + 7, "I")
     key = 40000
     image.paste(key, (32, 0, 64, 64))  # the right half transparent (pasted in mode I:
-    image = image.convert("I;16")      # Pillow pastes 16448 for any number into I;16)
-    path = write(tmp_path / "g16.png", image, transparency=key)
+    try:                               # Pillow pastes 16448 for any number into I;16)
+        path = write(tmp_path / "g16.png", image.convert("I;16"), transparency=key)
+    except OSError:  # Pillow 9.5 writes 16-bit grey with a key from mode I only
+        path = write(tmp_path / "g16.png", image, transparency=key)
     run_cli("-rc", "-mc", "8", "-nc", path)
     rgba = opened(path).convert("RGBA")
     assert rgba.getpixel((40, 10))[3] == 0 and rgba.getpixel((10, 10))[3] == 255
