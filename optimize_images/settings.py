@@ -84,7 +84,8 @@ class Settings:
         (), "paths", group=WHAT_TO_OPTIMIZE, help="image files or folders to optimize",
         nargs="*", metavar="PATH")
     no_recursion: bool = option(
-        False, "-nr", "--no-recursion", group=WHAT_TO_OPTIMIZE, help="do not descend into subfolders",
+        False, "-nr", "--no-recursion", group=WHAT_TO_OPTIMIZE,
+        help="do not descend into subfolders",
         action="store_true")
     exclude: Tuple[str, ...] = option(
         (), "--exclude", group=WHAT_TO_OPTIMIZE,
@@ -119,7 +120,8 @@ class Settings:
         help="downsize taller images to this height, keeping the aspect ratio "
              "(default: %(default)s, no limit)", type=int, metavar="PX")
     grayscale: bool = option(
-        False, "-g", "--grayscale", group=IMAGE_CHANGES, help="convert to grayscale", action="store_true")
+        False, "-g", "--grayscale", group=IMAGE_CHANGES, help="convert to grayscale",
+        action="store_true")
     keep_exif: bool = option(
         False, "-ke", "--keep-exif", group=IMAGE_CHANGES,
         help="keep EXIF metadata (default: strip it, after turning the pixels upright)",

@@ -12,7 +12,7 @@ from PIL import Image
 from .. import diffmap, discovery
 from ..errors import OptionError, UsageError
 from ..options import Parser, add_options, flag_of, parse_command_line, run_command
-from ..pictures import ENCODERS, stem, write_picture
+from ..pictures import LOSSLESS_ENCODERS, stem, write_picture
 from .options import DiffOptions
 
 PROG = "optimize-images diff"
@@ -44,11 +44,11 @@ def check_can_start(options):
         raise UsageError("A and B must both be files or both be folders")
     if options.output and not os.path.isdir(options.a):
         suffix = os.path.splitext(options.output)[1].lower()
-        allowed = (".png",) if options.raw else tuple(ENCODERS)
+        allowed = (".png",) if options.raw else tuple(LOSSLESS_ENCODERS)
         if suffix not in allowed:
             raise OptionError(flag_of(DiffOptions, "output"),
-                              f"name a {' or '.join(allowed)} file "
-                              f"{'for --raw ' if options.raw else ''}(got {options.output})")
+                              f"expects a {' or '.join(allowed)} file"
+                              f"{' for --raw' if options.raw else ''}; got {options.output!r}")
 
 
 def run(options, stdout, stderr):
