@@ -19,7 +19,6 @@ from .errors import CannotStart, Locked, OptionError
 from .lock import TreeLock
 from .options import check_keywords
 from .pipeline import optimize_data, optimize_file
-from .reading import raise_pillow_limit
 from .reasons import system_words
 from .results import Result, Summary
 from .runner import run
@@ -72,7 +71,6 @@ def optimize_bytes(data: bytes, *, name: str = "<bytes>",
         raise OptionError(flag_of(about_files[0]),
                           "is about files: optimize_bytes reads and writes none")
     settings = Settings(**options)
-    raise_pillow_limit(settings.max_pixels)
     return optimize_data(data if isinstance(data, bytes) else bytes(data), settings, name=name)
 
 

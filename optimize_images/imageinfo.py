@@ -32,7 +32,6 @@ def describe_file(path: str, settings: Settings) -> Tuple[List[Tuple[str, str]],
     words. Raises `Fail` (or `Skip`) for a file the pipeline cannot open, as
     the pipeline words it.
     """
-    reading.raise_pillow_limit(settings.max_pixels)
     with warnings.catch_warnings():  # about a broken EXIF block, say: past the caller's streams
         warnings.simplefilter("ignore")
         before, data = reading.read_file(path, settings, {})
