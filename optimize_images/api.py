@@ -21,7 +21,7 @@ from .options import check_keywords
 from .pipeline import optimize_data, optimize_file
 from .reasons import system_words
 from .results import Result, Summary
-from .runner import run
+from .runner import optimize_candidates
 from .settings import FILE_OPTIONS, Settings, flag_of
 from .watch import watch
 
@@ -151,7 +151,8 @@ def watch_with(settings: Settings, *, on_result: OnResult = None,
 
 def _optimize_all(settings, candidates, on_result, remote):
     candidates = find(settings) if candidates is None else candidates
-    return _collecting(on_result, lambda collect: run(candidates, settings, collect, remote=remote))
+    return _collecting(on_result, lambda collect: optimize_candidates(
+        candidates, settings, collect, remote=remote))
 
 
 def _collecting(on_result, work):

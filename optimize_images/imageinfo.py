@@ -25,7 +25,7 @@ _ORIENTATIONS = {
 }
 
 
-def describe_file(path: str, settings: Settings) -> Tuple[List[Tuple[str, str]], Result]:
+def file_info(path: str, settings: Settings) -> Tuple[List[Tuple[str, str]], Result]:
     """((label, value) pairs describing the file, the `Result` of a dry run on it).
 
     The last pair says what a run with `settings` would do, in the run's own

@@ -36,7 +36,8 @@ def executor_kinds(jobs, file_count, *, remote=False):
     return [PROCESS, THREAD, SERIAL]
 
 
-def run(candidates, settings, on_result=lambda result: None, *, remote=None):
+def optimize_candidates(candidates, settings, on_result=lambda result: None, *,
+                        remote=None):
     """Optimize every candidate; call `on_result` for each result, in order; return them all.
 
     If the pool breaks (a worker killed by the system, say), the files not
