@@ -2,14 +2,16 @@
 
 Each command (the main one, `diff`, `compare`) declares its options as the
 fields of one frozen dataclass, each made by `option(...)`: the default, the
-flags, the help and how argparse reads it. From those fields come the
-command's parser (`add_options`), the reading of a JSON config file
-(`read_config`) and the documentation (`options_of`: name, flags, default,
-help, choices, and each spelling as --help shows it). Validation lives in
-the dataclass's `__post_init__`, which raises `OptionError` naming the flag
-(`flag_of`), so the command line, a config file and the Python API share it.
-argparse never supplies a default (`argparse.SUPPRESS`): defaults live in the
-dataclass only.
+flags, the help, its argument group in --help, the values it accepts (choices
+or a range) and how argparse reads it. From those fields come the command's
+parser (`add_options`), the reading of a JSON config file (`read_config`) and
+the documentation (`options_of`: name, flags, default, help, choices, group,
+and each spelling as --help shows it). The dataclass's `__post_init__` calls
+`check_declared`, the one check of the declared choices and ranges, then
+checks the rules that tie options together, in the same words ("expects ...;
+got ..."), raising `OptionError` naming the flag (`flag_of`), so the command
+line, a config file and the Python API share it. argparse never supplies a
+default (`argparse.SUPPRESS`): defaults live in the dataclass only.
 """
 
 import argparse
@@ -130,10 +132,10 @@ def _info(each, declared):
 
 
 def _shown_kwargs(declared):
-    """The argparse kwargs as --help shows them: the choices in the place of the value, when
-    the option reads them itself (no from_text) and names no metavar of its own."""
+    """The argparse kwargs with the declared choices, which --help shows in the place of the
+    value (argparse itself is never given them: `check_declared` checks them)."""
     choices = declared.accepts.get("choices")
-    if choices is None or declared.from_text is not None:
+    if choices is None:
         return declared.argparse_kwargs
     return dict(declared.argparse_kwargs, choices=choices)
 
@@ -264,8 +266,7 @@ def add_options(parser, cls):
         group = groups.get(declared.group, parser)
         kwargs = dict(_keeping_our_words(declared.argparse_kwargs),
                       help=_info(each, declared).help, default=argparse.SUPPRESS)
-        if "choices" in declared.accepts and "metavar" not in kwargs:
-            # shown as argparse shows choices; check_declared checks them, in our words
+        if "choices" in declared.accepts and "metavar" not in kwargs:  # shown as argparse would
             kwargs["metavar"] = value_shown(each.name, declared.flags, _shown_kwargs(declared))
         if not declared.flags[0].startswith("-"):
             group.add_argument(each.name, **kwargs)
