@@ -76,7 +76,7 @@ def main(argv=None):
 
 def time_gradients(a, b, repeat):
     print(f"{'gradient of':>12} {'map s':>7} {'metric s':>9}  load")
-    for metric in diffmap.METRICS:
+    for metric in diffmap.GRADIENT_METRICS:
         gradient = best_time(lambda: diffmap.diff_map(a, b, strategy="gradient", metric=metric),
                              repeat)
         score = METRIC_FUNCTIONS.get(metric)

@@ -19,10 +19,9 @@ from .errors import CannotStart, Locked, OptionError
 from .lock import TreeLock
 from .options import check_keywords
 from .pipeline import optimize_data, optimize_file
-from .reading import raise_pillow_limit
 from .reasons import system_words
 from .results import Result, Summary
-from .runner import run
+from .runner import optimize_candidates
 from .settings import FILE_OPTIONS, Settings, flag_of
 from .watch import watch
 
@@ -72,7 +71,6 @@ def optimize_bytes(data: bytes, *, name: str = "<bytes>",
         raise OptionError(flag_of(about_files[0]),
                           "is about files: optimize_bytes reads and writes none")
     settings = Settings(**options)
-    raise_pillow_limit(settings.max_pixels)
     return optimize_data(data if isinstance(data, bytes) else bytes(data), settings, name=name)
 
 
@@ -153,7 +151,8 @@ def watch_with(settings: Settings, *, on_result: OnResult = None,
 
 def _optimize_all(settings, candidates, on_result, remote):
     candidates = find(settings) if candidates is None else candidates
-    return _collecting(on_result, lambda collect: run(candidates, settings, collect, remote=remote))
+    return _collecting(on_result, lambda collect: optimize_candidates(
+        candidates, settings, collect, remote=remote))
 
 
 def _collecting(on_result, work):

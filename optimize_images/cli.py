@@ -14,7 +14,7 @@ import PIL
 from . import api, formats, reasons, results
 from .errors import CannotStart, Fail, Locked, OptionError, Skip, UsageError
 from .html_report import Audit
-from .imageinfo import describe_file
+from .imageinfo import file_info
 from .options import USAGE_ERROR, Exit, Parser, add_options, parse_command_line
 from .report import Reporter, check_report_destination, write_json_report
 from .settings import DEFAULT_LOSSY_QUALITY, Settings, flag_of
@@ -213,7 +213,7 @@ def print_info(paths, settings, stdout, stderr):
             statuses.append(USAGE_ERROR)
             continue
         try:
-            facts, verdict = describe_file(path, settings)
+            facts, verdict = file_info(path, settings)
         except (Fail, Skip) as reason:  # as the main command would say it
             statuses.append(_cannot_read(path, reason, stderr))
             continue

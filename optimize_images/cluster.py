@@ -24,26 +24,14 @@ import logging
 import signal
 
 from .errors import CannotStart
+from .settings import local_workers
 from .version import __version__
 
-LOCAL = "local"
 INSTALL = 'pip install "optimize-images[dask]"'
 CONNECT_SECONDS = 10  # to reach the scheduler, and for a first worker to join it
 FILES_PER_THREAD = 2  # in the workers' hands at once: one being done, one waiting
 SCHEDULER_LOST = "the connection to the Dask scheduler was lost"
 WORKER_DIED = "the Dask worker working on it died"
-
-
-def local_workers(address):
-    """N for 'local:N' (N at least 1), None for a scheduler's address; ValueError otherwise."""
-    name, _, count = address.partition(":")
-    if name != LOCAL:
-        if not address.strip():
-            raise ValueError("expects a scheduler address such as tcp://host:8786, or local:N")
-        return None
-    if not count.isdigit() or int(count) < 1:
-        raise ValueError(f"expects local:N, N worker processes (at least 1), got {address!r}")
-    return int(count)
 
 
 class Remote:

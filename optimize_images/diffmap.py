@@ -41,17 +41,34 @@ from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from . import gradients, grid, metrics, pixelmatch
 from .compat import image_math
-from .diff.options import (
-    DEFAULT_METRIC, DEFAULT_RADIUS, DEFAULT_THRESHOLD, METRICS, PRE_PROCESSORS, STRATEGIES,
-    DiffOptions, pre_processor)
+from .gradients import GRADIENT_METRICS
 from .modes import check_pair, opaque_rgb
+from .options import check_value
+from .pixelmatch import DEFAULT_THRESHOLD
 
 __all__ = ["diff_map", "draw", "colorize", "caption", "legend_side", "preprocess", "scale_top",
-           "summarize", "to_16bit", "Summary", "STRATEGIES", "PRE_PROCESSORS", "METRICS",
-           "COLOUR_SCALE", "SIGNED_COLOUR_SCALE", "SCALE_PERCENTILE"]
+           "summarize", "to_16bit", "DiffSummary", "STRATEGIES", "PRE_PROCESSORS",
+           "GRADIENT_METRICS", "ACCEPTS", "COLOUR_SCALE", "SIGNED_COLOUR_SCALE",
+           "SCALE_PERCENTILE"]
 
-LEGEND_SIDES = ("below", "right")
+STRATEGIES = ("difference", "ssim", "pixelmatch", "gradient")
 SIGNED_STRATEGIES = ("gradient",)
+PRE_PROCESSORS = ("identity", "normalize", "highpass", "lowpass")
+# The names jeongsol-kim/difference_finder gives its pre-processors.
+PRE_ALIASES = {"highpass_filter": "highpass", "lowpass_filter": "lowpass"}
+DEFAULT_METRIC = "ssim"  # whose gradient "gradient" maps, by default
+DEFAULT_RADIUS = 2.0
+MAX_RADIUS = 1000.0
+LEGEND_SIDES = ("below", "right")
+# What each keyword of `diff_map` and `draw` accepts, as `options.check_value` takes it;
+# the diff command declares its options with the same.
+ACCEPTS = {
+    "strategy": {"choices": STRATEGIES},
+    "pre": {"choices": PRE_PROCESSORS + tuple(PRE_ALIASES)},
+    "radius": {"above": 0, "maximum": MAX_RADIUS},
+    "threshold": {"minimum": 0, "maximum": 1},
+    "metric": {"choices": GRADIENT_METRICS},
+}
 # Where the colours end: this percentile of the map's pixels that differ
 # (|value| > 0). Values beyond it take the last colour.
 SCALE_PERCENTILE = 99.5
@@ -112,12 +129,12 @@ def diff_map(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADI
     PIL.Image.Image
         Mode "F", on the scale described in the module's docstring.
     """
-    options = DiffOptions(strategy=strategy, pre=pre, radius=radius, metric=metric)
-    first, second = _prepared(a, b, options)
+    _check_keywords(strategy=strategy, pre=pre, radius=radius, metric=metric)
+    first, second = _prepared(a, b, pre, radius)
     if strategy == "pixelmatch":
         distance, excused = pixelmatch.layers(first, second, detect_aa)
         return _cleared(distance, excused)
-    return _map(first, second, options)
+    return _map(first, second, strategy, metric)
 
 
 def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
@@ -136,11 +153,11 @@ def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
     with `overlay`), with a key saying what red and yellow mean (none when
     `legend` is None).
     """
-    options = DiffOptions(strategy=strategy, pre=pre, radius=radius, threshold=threshold,
-                          metric=metric)
-    first, second = _prepared(a, b, options)
+    _check_keywords(strategy=strategy, pre=pre, radius=radius, threshold=threshold,
+                    metric=metric)
+    first, second = _prepared(a, b, pre, radius)
     if strategy != "pixelmatch":
-        diff = _map(first, second, options)
+        diff = _map(first, second, strategy, metric)
         return diff, colorize(diff, signed=strategy in SIGNED_STRATEGIES, legend=legend,
                               caption=caption(strategy, metric),
                               over=pixelmatch.grey_copy(opaque_rgb(a)) if overlay else None)
@@ -244,7 +261,8 @@ def legend_side(size):
 
 
 def preprocess(image, pre, *, radius=DEFAULT_RADIUS):
-    """The image (mode L or RGB) as the named pre-processor transforms it."""
+    """The image (mode L or RGB) as the named pre-processor (or its alias) transforms it."""
+    check_value("pre", pre, **ACCEPTS["pre"])
     pre = pre_processor(pre)
     if pre == "identity":
         return image
@@ -253,13 +271,16 @@ def preprocess(image, pre, *, radius=DEFAULT_RADIUS):
     blurred = image.filter(ImageFilter.GaussianBlur(radius))
     if pre == "lowpass":
         return blurred
-    if pre == "highpass":
-        return ImageChops.subtract(image, blurred, scale=1.0, offset=128)
-    raise ValueError(f"pre must be one of {', '.join(PRE_PROCESSORS)}, not {pre!r}")
+    return ImageChops.subtract(image, blurred, scale=1.0, offset=128)  # highpass
+
+
+def pre_processor(name):
+    """A pre-processor's name, its alias (highpass_filter, lowpass_filter) resolved."""
+    return PRE_ALIASES.get(name, name)
 
 
 @dataclass(frozen=True)
-class Summary:
+class DiffSummary:
     """What a diff command prints for a pair; `mean`, `max` and `count` are of |map|."""
     mean: float  # of the map
     max: float  # of the map
@@ -272,7 +293,7 @@ def summarize(a, b, diff, *, threshold=DEFAULT_THRESHOLD):
     """The numbers worth printing about a pair and its diff map (of |map|, for a signed one)."""
     magnitude = image_math(lambda value: abs(value), diff)
     count = pixelmatch.above(magnitude, threshold).histogram()[255]
-    return Summary(mean=metrics.exact_mean(magnitude), max=magnitude.getextrema()[1],
+    return DiffSummary(mean=metrics.exact_mean(magnitude), max=magnitude.getextrema()[1],
                    count=count, above=count / (diff.width * diff.height),
                    ssim=metrics.ssim(a, b))
 
@@ -284,19 +305,25 @@ def to_16bit(diff):
 
 # Preparing a pair ----------------------------------------------------------------
 
-def _prepared(a, b, options):
-    """Both images, checked, opaque RGB and pre-processed as `options` say."""
+def _check_keywords(**keywords):
+    """OptionError (a ValueError) naming the first keyword whose value `ACCEPTS` refuses."""
+    for name, value in keywords.items():
+        check_value(name, value, **ACCEPTS[name])
+
+
+def _prepared(a, b, pre, radius):
+    """Both images, checked, opaque RGB and pre-processed."""
     check_pair(a, b, because="a diff map compares pixel with pixel")
-    return (preprocess(opaque_rgb(a), options.pre, radius=options.radius),
-            preprocess(opaque_rgb(b), options.pre, radius=options.radius))
+    return (preprocess(opaque_rgb(a), pre, radius=radius),
+            preprocess(opaque_rgb(b), pre, radius=radius))
 
 
 # The strategies ------------------------------------------------------------------
 
-def _map(a, b, options):
-    if options.strategy == "gradient":
-        return _scaled_gradient(a, b, options.metric)
-    return _STRATEGIES[options.strategy](a, b)
+def _map(a, b, strategy, metric):
+    if strategy == "gradient":
+        return _scaled_gradient(a, b, metric)
+    return _STRATEGIES[strategy](a, b)
 
 
 def _mean_difference(a, b):

@@ -58,7 +58,7 @@ from .metrics import C1, C2, MS_SSIM_WEIGHTS
 from .modes import WHITE, comparable
 
 __all__ = ["gradient", "mse_gradient", "psnr_gradient", "ssim_gradient", "ms_ssim_gradient",
-           "METRICS"]
+           "GRADIENT_METRICS"]
 
 RGB = Tuple[int, int, int]
 
@@ -89,7 +89,7 @@ def gradient(a: Image.Image, b: Image.Image, metric: str = "ssim", *,
     3.0
     """
     if metric not in _GRADIENTS:
-        raise ValueError(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
+        raise ValueError(f"metric must be one of {', '.join(GRADIENT_METRICS)}, not {metric!r}")
     return _GRADIENTS[metric](a, b, background=background)
 
 
@@ -281,4 +281,4 @@ def _spread_halving(coarse, size):
 
 _GRADIENTS = {"mse": mse_gradient, "psnr": psnr_gradient, "ssim": ssim_gradient,
               "ms-ssim": ms_ssim_gradient}
-METRICS = tuple(_GRADIENTS)  # the metrics `gradient` knows by name
+GRADIENT_METRICS = tuple(_GRADIENTS)  # the metrics `gradient` knows by name

@@ -25,14 +25,13 @@ _ORIENTATIONS = {
 }
 
 
-def describe_file(path: str, settings: Settings) -> Tuple[List[Tuple[str, str]], Result]:
+def file_info(path: str, settings: Settings) -> Tuple[List[Tuple[str, str]], Result]:
     """((label, value) pairs describing the file, the `Result` of a dry run on it).
 
     The last pair says what a run with `settings` would do, in the run's own
     words. Raises `Fail` (or `Skip`) for a file the pipeline cannot open, as
     the pipeline words it.
     """
-    reading.raise_pillow_limit(settings.max_pixels)
     with warnings.catch_warnings():  # about a broken EXIF block, say: past the caller's streams
         warnings.simplefilter("ignore")
         before, data = reading.read_file(path, settings, {})

@@ -2,14 +2,16 @@
 
 Each command (the main one, `diff`, `compare`) declares its options as the
 fields of one frozen dataclass, each made by `option(...)`: the default, the
-flags, the help and how argparse reads it. From those fields come the
-command's parser (`add_options`), the reading of a JSON config file
-(`read_config`) and the documentation (`options_of`: name, flags, default,
-help, choices, and each spelling as --help shows it). Validation lives in
-the dataclass's `__post_init__`, which raises `OptionError` naming the flag
-(`flag_of`), so the command line, a config file and the Python API share it.
-argparse never supplies a default (`argparse.SUPPRESS`): defaults live in the
-dataclass only.
+flags, the help, its argument group in --help, the values it accepts (choices
+or a range) and how argparse reads it. From those fields come the command's
+parser (`add_options`), the reading of a JSON config file (`read_config`) and
+the documentation (`options_of`: name, flags, default, help, choices, group,
+and each spelling as --help shows it). The dataclass's `__post_init__` calls
+`check_declared`, the one check of the declared choices and ranges, then
+checks the rules that tie options together, in the same words ("expects ...;
+got ..."), raising `OptionError` naming the flag (`flag_of`), so the command
+line, a config file and the Python API share it. argparse never supplies a
+default (`argparse.SUPPRESS`): defaults live in the dataclass only.
 """
 
 import argparse
@@ -36,15 +38,22 @@ class _Declared:
     from_config: Optional[Callable[[Any, str], Any]]
     shown: Callable[[Any], str]
     config_file: bool
+    group: Optional[str]
+    accepts: dict  # what check_value takes: choices, minimum, maximum, above (those given)
 
 
-def option(default, *flags, help, also=(), from_text=None, configurable=True, from_config=None,
-           shown=str, config_file=False, **argparse_kwargs):
+def option(default, *flags, help, group=None, choices=None, minimum=None, maximum=None,
+           above=None, also=(), from_text=None, configurable=True, from_config=None, shown=str,
+           config_file=False, **argparse_kwargs):
     """A dataclass field that also describes its command-line flag.
 
     `flags` are its spellings, or its name alone for a positional argument;
-    `help` may say %(default)s, written as `shown(default)`; `argparse_kwargs`
-    tell argparse how to read it (type, choices, action, nargs, metavar).
+    `help` may say %(default)s, written as `shown(default)`; `group` is the
+    title of its argument group in --help. `choices` are the values it
+    accepts; `minimum` and `maximum` (inclusive) and `above` (exclusive) its
+    range; `check_declared` checks them (each value of an option that takes
+    several). `argparse_kwargs` tell argparse how to read it (type, action,
+    nargs, metavar).
     `also` lists other spellings that fill the same field, as (flags, help,
     argparse_kwargs) triples (e.g. -hbg for -bg). `from_text(text)` reads
     each value typed after argparse did, so that its OptionError keeps its
@@ -53,9 +62,12 @@ def option(default, *flags, help, also=(), from_text=None, configurable=True, fr
     JSON value into the field's (by default a list becomes a tuple). The
     option with `config_file` names the config file itself.
     """
+    accepts = {name: value for name, value in (("choices", choices), ("minimum", minimum),
+                                                ("maximum", maximum), ("above", above))
+               if value is not None}
     return field(default=default, metadata={"option": _Declared(
         flags, help, argparse_kwargs, also, configurable, from_text, from_config, shown,
-        config_file)})
+        config_file, group, accepts)})
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,7 @@ class OptionInfo:
     shown_default: str  # the default as the help says it
     help: str  # its default filled in
     choices: Optional[tuple]
+    group: Optional[str]  # its argument group's title in --help
     spellings: Tuple[Spelling, ...]  # its own first, then the other spellings (e.g. -hbg)
 
     @property
@@ -105,16 +118,26 @@ def _declared(each):
 
 
 def _info(each, declared):
-    kwargs = declared.argparse_kwargs
     shown_default = declared.shown(each.default)
     help_text = declared.help.replace("%(default)s", shown_default)
-    own = Spelling(declared.flags, value_shown(each.name, declared.flags, kwargs), help_text)
+    own = Spelling(declared.flags, value_shown(each.name, declared.flags, _shown_kwargs(declared)),
+                   help_text)
     others = tuple(Spelling(flags, value_shown(each.name, flags, also_kwargs), text)
                    for flags, text, also_kwargs in declared.also)
+    choices = declared.accepts.get("choices")
     return OptionInfo(
         name=each.name, flags=declared.flags, default=each.default, shown_default=shown_default,
-        help=help_text, choices=tuple(kwargs["choices"]) if "choices" in kwargs else None,
-        spellings=(own, *others))
+        help=help_text, choices=tuple(choices) if choices is not None else None,
+        group=declared.group, spellings=(own, *others))
+
+
+def _shown_kwargs(declared):
+    """The argparse kwargs with the declared choices, which --help shows in the place of the
+    value (argparse itself is never given them: `check_declared` checks them)."""
+    choices = declared.accepts.get("choices")
+    if choices is None:
+        return declared.argparse_kwargs
+    return dict(declared.argparse_kwargs, choices=choices)
 
 
 def value_shown(name, flags, kwargs):
@@ -142,6 +165,62 @@ def check_keywords(function_name, cls, keywords):
             hint = f"; did you mean {nearest[0]!r}?" if nearest else ""
             raise TypeError(f"{function_name}() got an unexpected keyword argument "
                             f"{keyword!r}{hint}")
+
+
+# Validation -----------------------------------------------------------------------
+
+def check_declared(options):
+    """Check every option of an options dataclass instance against its declared choices and
+    range; OptionError naming the flag of the first that is not within them.
+
+    An option whose default is None may be None. Each value of an option that
+    takes several (nargs, action="append") is checked.
+    """
+    cls = type(options)
+    for each in fields(cls):
+        declared = _declared(each)
+        if declared is None or not declared.accepts:
+            continue
+        value = getattr(options, each.name)
+        if value is None and each.default is None:
+            continue
+        several = ("nargs" in declared.argparse_kwargs
+                   or declared.argparse_kwargs.get("action") == "append")
+        for item in (value if several and isinstance(value, (tuple, list)) else (value,)):
+            check_value(flag_of(cls, each.name), item, **declared.accepts)
+
+
+def check_value(flag, value, *, choices=None, minimum=None, maximum=None, above=None):
+    """Raise OptionError(flag, ...) unless `value` is one of `choices` (when given) and a
+    number within the range (when one is given): from `minimum` to `maximum`, both
+    included, and `above` excluded."""
+    if choices is not None and value not in choices:
+        raise OptionError(flag, f"expects one of {', '.join(str(choice) for choice in choices)}"
+                                f"; got {value!r}")
+    if (minimum, maximum, above) == (None, None, None):
+        return
+    within = isinstance(value, (int, float)) and not (
+        (minimum is not None and value < minimum) or (maximum is not None and value > maximum)
+        or (above is not None and value <= above))
+    if not within:
+        raise OptionError(flag, f"expects {_range_words(minimum, maximum, above)}; got {value!r}")
+
+
+def _range_words(minimum, maximum, above):
+    """'a number from 1 to 100', 'a number of at least 1', 'a number above 0 and at most 1'."""
+    if above is not None:
+        words = f"a number above {_number(above)}"
+        return words + (f" and at most {_number(maximum)}" if maximum is not None else "")
+    if minimum is None:
+        return f"a number of at most {_number(maximum)}"
+    if maximum is None:
+        return f"a number of at least {_number(minimum)}"
+    return f"a number from {_number(minimum)} to {_number(maximum)}"
+
+
+def _number(bound):
+    """A bound as a person writes it: 1 for 1.0, 0.5 for 0.5."""
+    return str(int(bound)) if bound == int(bound) else f"{bound:g}"
 
 
 # The command line -----------------------------------------------------------------
@@ -175,21 +254,27 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_options(parser, cls):
-    """Add a flag (or positional argument) per option of `cls`; argparse fills in only
-    what was typed."""
+    """Add a flag (or positional argument) per option of `cls`, in its argument group (in
+    the order the groups first appear); argparse fills in only what was typed."""
+    groups = {}
     for each in fields(cls):
         declared = _declared(each)
         if declared is None:
             continue
+        if declared.group is not None and declared.group not in groups:
+            groups[declared.group] = parser.add_argument_group(declared.group)
+        group = groups.get(declared.group, parser)
         kwargs = dict(_keeping_our_words(declared.argparse_kwargs),
                       help=_info(each, declared).help, default=argparse.SUPPRESS)
+        if "choices" in declared.accepts and "metavar" not in kwargs:  # shown as argparse would
+            kwargs["metavar"] = value_shown(each.name, declared.flags, _shown_kwargs(declared))
         if not declared.flags[0].startswith("-"):
-            parser.add_argument(each.name, **kwargs)
+            group.add_argument(each.name, **kwargs)
         else:
-            parser.add_argument(*declared.flags, dest=each.name, **kwargs)
+            group.add_argument(*declared.flags, dest=each.name, **kwargs)
         for flags, text, also_kwargs in declared.also:
-            parser.add_argument(*flags, dest=each.name, help=text, default=argparse.SUPPRESS,
-                                **_keeping_our_words(also_kwargs))
+            group.add_argument(*flags, dest=each.name, help=text, default=argparse.SUPPRESS,
+                               **_keeping_our_words(also_kwargs))
 
 
 def _keeping_our_words(kwargs):

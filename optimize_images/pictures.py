@@ -10,12 +10,12 @@ import os
 from . import formats, writer
 
 # A suffix → Pillow's format name and the options it encodes with.
-ENCODERS = {".png": ("PNG", {}), ".webp": ("WEBP", {"lossless": True, "method": 0})}
+LOSSLESS_ENCODERS = {".png": ("PNG", {}), ".webp": ("WEBP", {"lossless": True, "method": 0})}
 
 
 def write_picture(path, picture):
     """Encode `picture` as its suffix says and write it atomically, making its folder."""
-    format_name, params = ENCODERS[os.path.splitext(path)[1].lower()]
+    format_name, params = LOSSLESS_ENCODERS[os.path.splitext(path)[1].lower()]
     folder = os.path.dirname(path)
     if folder:
         os.makedirs(folder, exist_ok=True)

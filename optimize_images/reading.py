@@ -21,12 +21,15 @@ from .metadata import without_jpeg_exif
 HEADER_BYTES = 1 << 18
 
 
-def raise_pillow_limit(max_pixels):
-    """Let Pillow open images up to our own --max-pixels limit.
+def _raise_pillow_limit(max_pixels):
+    """Let Pillow open images up to our own --max-pixels limit, in this process.
 
-    `open_image` enforces --max-pixels itself before decoding; Pillow's global
-    guard would otherwise refuse images above twice its default first. This is
-    the one Pillow global we touch, and only ever to raise it to our limit.
+    We enforce --max-pixels ourselves before decoding (`check_dimensions`);
+    Pillow's global guard would otherwise refuse images above twice its
+    default first. This is the one Pillow global we touch, only ever to raise
+    it to our limit, and only here: `check_header`, the first place where any
+    run, `optimize_bytes` or -i opens a file's bytes, calls it, whatever
+    process or thread the work runs in.
     """
     if Image.MAX_IMAGE_PIXELS is not None and max_pixels > Image.MAX_IMAGE_PIXELS:
         Image.MAX_IMAGE_PIXELS = max_pixels
@@ -67,6 +70,7 @@ def _open_without_blocking(path, flags):
 
 def check_header(head, settings):
     """Refuse from the first bytes what is too large, or no image at all."""
+    _raise_pillow_limit(settings.max_pixels)
     try:
         size = Image.open(io.BytesIO(head)).size
     except UnidentifiedImageError:
@@ -81,7 +85,10 @@ def check_header(head, settings):
 
 
 def open_image(data, settings):
-    """(image, whether its EXIF was unreadable): opened, not decoded, within our pixel limit."""
+    """(image, whether its EXIF was unreadable): opened, not decoded, within our pixel limit.
+
+    Comes after `check_header`, which let Pillow open images up to that limit.
+    """
     try:
         image, exif_unreadable = _open_any(data)
     except UnidentifiedImageError:

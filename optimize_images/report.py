@@ -23,7 +23,7 @@ def human_size(size):
         value /= 1000
 
 
-def describe(result):
+def result_line(result):
     """One line for one file's result."""
     if result.status == FAILED:
         return f"{result.path}  FAILED: {result.reason}"
@@ -148,9 +148,9 @@ class Reporter:
         self.so_far.add(result)
         trouble = result.status == FAILED or result.problem
         if trouble:
-            self._print(describe(result), self.stderr)
+            self._print(result_line(result), self.stderr)
         elif self.show_lines:
-            self._print(describe(result), self.stdout)
+            self._print(result_line(result), self.stdout)
         elif self.show_bar:
             self._draw_bar()
 

@@ -15,7 +15,6 @@ from functools import partial
 from . import parent_watch
 from .errors import OptimizeImagesError
 from .pipeline import optimize_file
-from .reading import raise_pillow_limit
 from .results import FAILED, Result
 
 PROCESS, THREAD, SERIAL, DASK = "process", "thread", "serial", "dask"
@@ -37,7 +36,8 @@ def executor_kinds(jobs, file_count, *, remote=False):
     return [PROCESS, THREAD, SERIAL]
 
 
-def run(candidates, settings, on_result=lambda result: None, *, remote=None):
+def optimize_candidates(candidates, settings, on_result=lambda result: None, *,
+                        remote=None):
     """Optimize every candidate; call `on_result` for each result, in order; return them all.
 
     If the pool breaks (a worker killed by the system, say), the files not
@@ -98,10 +98,9 @@ def _results(kind, candidates, settings, remote):
         return
     work = partial(_work, settings=settings)
     if kind == SERIAL:
-        raise_pillow_limit(settings.max_pixels)
         yield from map(work, candidates)
         return
-    executor = _make_executor(kind, worker_count(settings.jobs), settings)
+    executor = _make_executor(kind, worker_count(settings.jobs))
     with executor:
         try:
             yield from _largest_first(executor, work, candidates)
@@ -223,8 +222,7 @@ class _Handout:
 
 
 def _remote_work(candidate, settings):
-    """One file's work on a cluster's worker, where Pillow's own pixel limit must not stop it first."""
-    raise_pillow_limit(settings.max_pixels)
+    """One file's work on a cluster's worker: what `_Handout` sends there."""
     return _work(candidate, settings)
 
 
@@ -248,22 +246,19 @@ def _not_done(candidate, why, error=None):
                   detail=str(error or ""))
 
 
-def _make_executor(kind, workers, settings):
+def _make_executor(kind, workers):
     try:
         if kind == PROCESS:
             return concurrent.futures.ProcessPoolExecutor(
-                workers, initializer=_init_process_worker,
-                initargs=(settings.max_pixels, os.getpid()))
-        raise_pillow_limit(settings.max_pixels)
+                workers, initializer=_init_process_worker, initargs=(os.getpid(),))
         return concurrent.futures.ThreadPoolExecutor(workers)
     except (ImportError, NotImplementedError, OSError, RuntimeError) as error:
         raise _Unavailable(kind) from error
 
 
-def _init_process_worker(max_pixels, run_pid):
+def _init_process_worker(run_pid):
     # Ctrl-C goes to the whole process group: let the parent decide, so a
     # worker finishes its file instead of dying half-way.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.name == "posix":  # elsewhere os.kill(pid, 0) is no liveness test
         parent_watch.exit_when_orphaned(run_pid)
-    raise_pillow_limit(max_pixels)

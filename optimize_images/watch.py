@@ -12,7 +12,7 @@ import os
 import threading
 
 from .discovery import find
-from .runner import run
+from .runner import optimize_candidates
 
 
 def watch(settings, on_result, *, stop=None):
@@ -25,7 +25,7 @@ def watch(settings, on_result, *, stop=None):
         while not stop.is_set():
             ready = _settled(find(settings), last_seen, handled)
             if ready:
-                run(ready, settings, on_result)
+                optimize_candidates(ready, settings, on_result)
                 for candidate in ready:
                     handled[candidate.path] = _signature(candidate.path)
             wake.wait(settings.watch_interval)

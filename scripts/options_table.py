@@ -3,11 +3,13 @@
     python scripts/options_table.py           # rewrite the tables in README.md
     python scripts/options_table.py --check   # exit 1 when README.md's tables are stale
 
-One table per command: the main one (`Settings`, and the flags of cli.ACTIONS),
-`diff` (`DiffOptions`) and `compare` (`CompareOptions`). A row shows every
-spelling of an option as --help shows it, its default (what the help says after
-"default:", else the field's own default), and its help without that phrase.
-Only the block between BEGIN and END in README.md is replaced.
+A section per command: the main one (`Settings`, and the flags of cli.ACTIONS),
+`diff` (`DiffOptions`) and `compare` (`CompareOptions`), with a table per
+argument group, titled and ordered as --help shows them (first the options of
+no group, with the command's other flags). A row shows every spelling of an
+option as --help shows it, its default (what the help says after "default:",
+else the field's own default), and its help without that phrase. Only the
+block between BEGIN and END in README.md is replaced.
 """
 
 import argparse
@@ -39,13 +41,27 @@ NONE = "–"
 
 
 def block():
-    """The text between BEGIN and END: a table per command."""
+    """The text between BEGIN and END: a section per command, a table per argument group."""
     parts = [BEGIN]
     for title, cls, actions in COMMANDS:
-        parts += ["", f"#### `{title}`", "", "| option | default | what it does |", "|---|---|---|"]
-        parts += [_row(info.spellings, _own_default(info)) for info in options_of(cls)]
-        parts += [_row((_action_spelling(flags, kwargs),), NONE) for flags, kwargs in actions]
+        parts += ["", f"#### `{title}`"]
+        for group, infos in _by_group(options_of(cls)):
+            rows = [_row(info.spellings, _own_default(info)) for info in infos]
+            if group is None:
+                rows += [_row((_action_spelling(flags, kwargs),), NONE) for flags, kwargs in actions]
+            if rows:
+                parts += ([""] if group is None else ["", f"**{group}**", ""]) + [
+                    "| option | default | what it does |", "|---|---|---|", *rows]
     return "\n".join(parts + ["", END])
+
+
+def _by_group(infos):
+    """[(group title, its options)], the options of no group first, then each group in the
+    order it first appears (as argparse shows them)."""
+    groups = {None: []}
+    for info in infos:
+        groups.setdefault(info.group, []).append(info)
+    return list(groups.items())
 
 
 def stated_defaults(text):
@@ -87,8 +103,10 @@ def _action_spelling(flags, kwargs):
 
 
 def _cell(text):
-    """Table-safe: a bar would end the cell, and <name> would be taken for HTML."""
-    return (text or NONE).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """Table-safe: a bar would end the cell, and <name> would be taken for HTML; a help's
+    %% (argparse's escape) is the % --help prints."""
+    return ((text or NONE).replace("%%", "%").replace("|", "\\|").replace("<", "&lt;")
+            .replace(">", "&gt;"))
 
 
 def replaced(readme_text):

@@ -9,11 +9,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 import optimize_images
-from optimize_images import api, formats, pipeline
+from optimize_images import api, formats, pipeline, runner
 from optimize_images.errors import OptionError
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED
 
-from helpers import encode, photo
+from helpers import encode, photo, run_cli
 
 
 def test_the_package_re_exports_the_public_api():
@@ -236,3 +236,29 @@ def test_the_time_of_a_run_includes_starting_its_cluster(tmp_path, monkeypatch):
     (tmp_path / "a.txt").write_text("")
     outcome = api.optimize_with(optimize_images.Settings(paths=(str(tmp_path),)))
     assert outcome.summary.seconds >= 0.5
+
+
+@pytest.mark.parametrize("how", ["optimize_bytes", "a serial run", "a run in threads", "-i"])
+def test_pillow_opens_what_max_pixels_lets_in_above_its_own_limit(tmp_path, monkeypatch, how):
+    """Pillow's guard is raised to --max-pixels wherever the work runs (reading.check_header);
+    here it would refuse the 10,000 pixels of this PNG (above twice 1,000) first."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    data = encode(photo((100, 100)), "PNG")
+    for name in ("a.png", "b.png"):
+        (tmp_path / name).write_bytes(data)
+    if how == "optimize_bytes":
+        statuses = {optimize_images.optimize_bytes(data, max_pixels=20_000)[1].status}
+    elif how == "-i":
+        said = run_cli("-i", tmp_path / "a.png", "--max-pixels", "20000").out
+        statuses = {OPTIMIZED} if "would optimize it" in said else {said}
+    else:
+        if how == "a run in threads":
+            monkeypatch.setattr(runner.concurrent.futures, "ProcessPoolExecutor", no_processes)
+        outcome = optimize_images.optimize(tmp_path, max_pixels=20_000, dry_run=True,
+                                           jobs=1 if how == "a serial run" else 2)
+        statuses = {result.status for result in outcome.results}
+    assert statuses == {OPTIMIZED}
+
+
+def no_processes(*args, **kwargs):
+    raise NotImplementedError("no process pools here")

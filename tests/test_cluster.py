@@ -186,7 +186,7 @@ def test_results_come_in_order_with_at_most_the_window_handed_out(tmp_path, monk
 
         executor.submit = submit
         candidates = [Candidate(name, ".") for name in sizes]
-        results = runner.run(candidates, Settings(dry_run=True), remote=StandIn(executor))
+        results = runner.optimize_candidates(candidates, Settings(dry_run=True), remote=StandIn(executor))
     assert [name for name, _ in sent] == ["b.jpg", "a.jpg", "c.jpg", "d.jpg", "e.jpg"]
     assert max(count for _, count in sent) < 2  # never more than the window of 2 at once
     assert [result.path for result in results] == list(sizes)  # as given: relative
@@ -202,7 +202,7 @@ def test_after_the_connection_is_lost_the_rest_is_not_done(tmp_path):
             remote.connected = False
 
         candidates = [Candidate(str(path), str(tmp_path)) for path in sorted(tmp_path.iterdir())]
-        results = runner.run(candidates, Settings(dry_run=True), lose_after_first, remote=remote)
+        results = runner.optimize_candidates(candidates, Settings(dry_run=True), lose_after_first, remote=remote)
     assert results[0].status == OPTIMIZED
     # The first two were handed out together; the others were never sent.
     assert [(r.status, r.reason) for r in results[2:]] == [(FAILED, "not done: lost")] * 3
@@ -221,7 +221,7 @@ def test_a_file_the_cluster_failed_is_not_done_and_the_others_go_on(tmp_path):
 
     with Failing(2) as executor:
         candidates = [Candidate(str(path), str(tmp_path)) for path in sorted(tmp_path.iterdir())]
-        results = runner.run(candidates, Settings(dry_run=True), remote=StandIn(executor))
+        results = runner.optimize_candidates(candidates, Settings(dry_run=True), remote=StandIn(executor))
     assert [(r.status, r.reason) for r in results] == [
         (OPTIMIZED, ""), (FAILED, "not done: failed: gone"), (OPTIMIZED, "")]
     assert results[1].detail == "gone"

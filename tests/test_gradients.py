@@ -86,7 +86,7 @@ def test_mse_gradient_points_from_a_to_b():
     assert psnr_map.getpixel((1, 1)) < 0 < psnr_map.getpixel((3, 0))  # error up, PSNR down
 
 
-@pytest.mark.parametrize("metric", gradients.METRICS)
+@pytest.mark.parametrize("metric", gradients.GRADIENT_METRICS)
 def test_identical_images_have_a_zero_gradient(metric):
     image = photo((48, 40))
     assert gradients.gradient(image, image.copy(), metric).getextrema() == (0.0, 0.0)

@@ -9,7 +9,7 @@ from PIL import Image, ImageCms, ImageStat
 
 from optimize_images import pipeline
 from optimize_images.api import optimize
-from optimize_images.report import describe
+from optimize_images.report import result_line
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED
 from optimize_images.settings import Settings
 
@@ -360,7 +360,7 @@ def test_with_keep_exif_a_dropped_block_is_noted_on_the_line(tmp_path):
     assert kept.status == OPTIMIZED
     assert kept.note == ("EXIF dropped: an entry (tag 0x0112) claims 2,147,483,648 values, "
                          "more than the 26-byte block holds")
-    assert describe(kept).endswith(f"({kept.note})")
+    assert result_line(kept).endswith(f"({kept.note})")
     assert pipeline.optimize_file(str(path), Settings(dry_run=True)).note == ""
 
 

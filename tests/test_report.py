@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from optimize_images.report import Reporter, describe, describe_summary, human_size
+from optimize_images.report import Reporter, describe_summary, human_size, result_line
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED, Result, Summary
 from optimize_images.settings import Settings
 
@@ -20,10 +20,10 @@ def summary_of(*results):
 
 
 def test_one_line_per_file_says_what_happened():
-    assert describe(DONE) == (
+    assert result_line(DONE) == (
         "a.jpg  JPEG/RGB  200.0 kB -> 150.0 kB  -25.0%  q77  sample ssim=0.9812")
-    assert describe(LEFT) == "b.png  PNG/P  skipped: the result would not be smaller (+1.0%)"
-    assert describe(BROKEN) == "c.jpg  FAILED: corrupt or truncated image data"
+    assert result_line(LEFT) == "b.png  PNG/P  skipped: the result would not be smaller (+1.0%)"
+    assert result_line(BROKEN) == "c.jpg  FAILED: corrupt or truncated image data"
 
 
 def test_sizes_read_like_a_file_manager():
@@ -44,8 +44,8 @@ def run_reporter(settings, is_terminal, results=(DONE, LEFT, BROKEN)):
 def test_plain_output_when_not_a_terminal():
     text, errors = run_reporter(Settings(), is_terminal=False)
     assert "\r" not in text and "\x1b" not in text
-    assert text.splitlines()[:2] == [describe(DONE), describe(LEFT)]
-    assert errors == describe(BROKEN) + "\n"  # failures on stderr, results on stdout
+    assert text.splitlines()[:2] == [result_line(DONE), result_line(LEFT)]
+    assert errors == result_line(BROKEN) + "\n"  # failures on stderr, results on stdout
     assert "3 files: 1 optimized, 1 skipped, 1 failed" in text
 
 
@@ -53,16 +53,16 @@ def test_progress_bar_on_a_terminal():
     text, errors = run_reporter(Settings(only_progress=True), is_terminal=True)
     assert "\r[" in text and "3/3" in text
     assert "\r[" not in text[text.index("3 files"):]  # no bar drawn again after the summary
-    assert describe(DONE) not in text and errors == describe(BROKEN) + "\n"  # failures shown
+    assert result_line(DONE) not in text and errors == result_line(BROKEN) + "\n"  # failures shown
 
 
 def test_quiet_prints_only_failures():
-    assert run_reporter(Settings(quiet=True), is_terminal=True) == ("", describe(BROKEN) + "\n")
+    assert run_reporter(Settings(quiet=True), is_terminal=True) == ("", result_line(BROKEN) + "\n")
 
 
 def test_only_summary():
     text, errors = run_reporter(Settings(only_summary=True), is_terminal=True)
-    assert text.startswith("3 files") and errors == describe(BROKEN) + "\n"
+    assert text.startswith("3 files") and errors == result_line(BROKEN) + "\n"
 
 
 def test_summary_counts_bytes_of_files_left_alone_on_both_sides():
@@ -74,7 +74,7 @@ def test_summary_counts_bytes_of_files_left_alone_on_both_sides():
 
 def test_a_result_that_grew_says_plus_not_a_double_minus():
     grew = Result("t.png", OPTIMIZED, format="PNG", mode="RGB", size_before=74, size_after=121)
-    assert describe(grew) == "t.png  PNG/RGB  74 B -> 121 B  +63.5%"
+    assert result_line(grew) == "t.png  PNG/RGB  74 B -> 121 B  +63.5%"
 
 
 def test_new_dimensions_mode_path_and_a_deleted_source_are_on_the_line():
@@ -82,20 +82,20 @@ def test_new_dimensions_mode_path_and_a_deleted_source_are_on_the_line():
                        size_before=1_000_000, size_after=200_000, quality=85,
                        dimensions=(3264, 2448), dimensions_after=(667, 500), mode_after="RGB",
                        output_path="shot.jpg", converted=True, source_deleted=True)
-    assert describe(converted) == (
+    assert result_line(converted) == (
         "shot.png  PNG->JPEG/RGBA  1.0 MB -> 200.0 kB  -80.0%  q85  "
         "resized 3264x2448 -> 667x500  mode RGBA -> RGB  => shot.jpg  (source deleted)")
     turned = Result("p.jpg", OPTIMIZED, format="JPEG", mode="RGB", size_before=100,
                     size_after=90, dimensions=(320, 240), dimensions_after=(240, 320),
                     mode_after="RGB")
-    assert describe(turned).endswith("  turned upright 320x240 -> 240x320")
+    assert result_line(turned).endswith("  turned upright 320x240 -> 240x320")
 
 
 def test_the_sample_score_and_the_full_image_score_are_told_apart():
     both = Result("a.jpg", OPTIMIZED, format="JPEG", mode="RGB", size_before=100,
                   size_after=90, quality=80, metric="ssim", metric_value=0.97512, ssim=0.98021)
-    assert describe(both).endswith("  q80  sample ssim=0.9751  full ssim=0.9802")
-    assert "sample ssim=" not in describe(Result("b.jpg", OPTIMIZED, size_before=10,
+    assert result_line(both).endswith("  q80  sample ssim=0.9751  full ssim=0.9802")
+    assert "sample ssim=" not in result_line(Result("b.jpg", OPTIMIZED, size_before=10,
                                                  size_after=9, quality=80))  # -q: no search
 
 
@@ -128,8 +128,8 @@ def test_a_skip_that_is_a_problem_goes_to_stderr():
     missing = Result("p.heic", SKIPPED, "HEIC/HEIF needs the optional pillow-heif package",
                      problem=True, size_before=10, size_after=10)
     text, errors = run_reporter(Settings(), is_terminal=False, results=(DONE, LEFT, missing))
-    assert errors == describe(missing) + "\n"
-    assert describe(LEFT) in text and describe(missing) not in text
+    assert errors == result_line(missing) + "\n"
+    assert result_line(LEFT) in text and result_line(missing) not in text
 
 
 def test_watch_mode_says_what_it_watches_and_how_to_stop():

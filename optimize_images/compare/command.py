@@ -12,7 +12,7 @@ from PIL import Image
 from ..errors import UsageError
 from ..options import Parser, add_options, parse_command_line, run_command
 from ..pictures import stem
-from . import run
+from .study import study_groups
 from .matching import Missing, value_name
 from .options import CompareOptions
 
@@ -25,7 +25,7 @@ DESCRIPTION = ("Draw labelled comparison figures of an image encoded in several 
 
 def main(argv, stdout=None, stderr=None):
     """Entry point of `optimize-images compare`; returns the exit status."""
-    return run_command(PROG, parse, study, argv, stdout, stderr)
+    return run_command(PROG, parse, study_and_print, argv, stdout, stderr)
 
 
 def parse(argv, stdout):
@@ -39,10 +39,10 @@ def parse(argv, stdout):
     return options
 
 
-def study(options, stdout, stderr):
+def study_and_print(options, stdout, stderr):
     output = options.output or f"{stem(options.source)}-comparison"
     try:
-        results = run.run(options.source, output, options)
+        results = study_groups(options.source, output, options)
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         stderr.write(f"{PROG}: {options.source}: {error}\n")
         return 1

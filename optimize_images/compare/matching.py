@@ -17,7 +17,7 @@ from .. import formats, metrics, quality
 # Formats a study can encode: Pillow's name and the options it encodes with.
 # AVIF gets one thread: a study already encodes in a second thread while the
 # first computes distortion maps, and on two cores that is 10 % faster.
-ENCODERS = {"jpeg": ("JPEG", {"optimize": True}), "webp": ("WEBP", {}),
+VARIANT_ENCODERS = {"jpeg": ("JPEG", {"optimize": True}), "webp": ("WEBP", {}),
             "avif": ("AVIF", {"max_threads": 1})}
 LOWEST, HIGHEST = 1, 100  # the qualities a study chooses from
 PROBES = (20, 50, 80, 95)  # the qualities first measured on a sample
@@ -67,11 +67,11 @@ def value_name(value):
 
 
 def can_encode(format_name):
-    return formats.can_write(ENCODERS[format_name][0])
+    return formats.can_write(VARIANT_ENCODERS[format_name][0])
 
 
 def encode(image, format_name, quality):
-    name, options = ENCODERS[format_name]
+    name, options = VARIANT_ENCODERS[format_name]
     return formats.save_to_bytes(image, name, quality=quality, **options)
 
 

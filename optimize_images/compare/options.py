@@ -8,13 +8,17 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import OptionError
-from ..options import flag_of, option
-from .matching import ENCODERS, can_encode, value_name
+from ..options import check_declared, check_value, flag_of, option
+from .matching import VARIANT_ENCODERS, can_encode, value_name
 
-METRICS = ("ssim", "bpp")
+TARGET_METRICS = ("ssim", "bpp")  # what a group of targets matches
 DEFAULT_TARGETS = (("ssim", (0.90, 0.95, 0.98)), ("bpp", (0.5, 1.0, 1.5)))
 TILE_PARAMETERS = ("format", "quality")
 FIGURE_FORMATS = ("webp", "png")  # lossless, as `pictures` writes them
+# The argument groups of --help, in this order.
+STUDY = "what to study"
+VARIANTS = "variants"
+FIGURES = "figures"
 
 
 def parse_target(text):
@@ -24,7 +28,8 @@ def parse_target(text):
         numbers = tuple(float(value) for value in values.split(","))
     except ValueError:
         raise OptionError(flag_of(CompareOptions, "targets"),
-                          f"write METRIC=VALUE,VALUE..., like ssim=0.90,0.95; not {text!r}") from None
+                          f"expects METRIC=VALUE,VALUE..., like ssim=0.90,0.95; got {text!r}"
+                          ) from None
     targets = ((metric.strip().lower(), numbers),)
     _check_targets(targets)
     return targets[0]
@@ -38,14 +43,14 @@ def _names(text):
 def _targets_from_config(value, path):
     """{"ssim": [0.9, 0.95]} → (("ssim", (0.9, 0.95)),)."""
     if not isinstance(value, dict):
-        raise ValueError('"targets" must map metrics to lists of values, '
-                         'like {"ssim": [0.9, 0.95]}')
+        raise ValueError('expects "targets" to map metrics to lists of numbers, '
+                         f'like {{"ssim": [0.9, 0.95]}}; got {value!r}')
     try:
         return tuple((metric, tuple(float(number) for number in numbers))
                      for metric, numbers in value.items())
     except (TypeError, ValueError):
-        raise ValueError(f'the targets in {path} must be lists of numbers, '
-                         'like {"ssim": [0.9, 0.95]}') from None
+        raise ValueError(f'expects the targets in {path} as lists of numbers, '
+                         f'like {{"ssim": [0.9, 0.95]}}; got {value!r}') from None
 
 
 def _targets_shown(targets):
@@ -57,68 +62,74 @@ def _targets_shown(targets):
 class CompareOptions:
     """The options of `optimize-images compare`: from the command line and --config."""
 
+    # What to study
     source: Optional[str] = option(
-        None, "source", metavar="IMAGE_OR_FOLDER", configurable=False,
+        None, "source", group=STUDY, metavar="IMAGE_OR_FOLDER", configurable=False,
         help="the image to study, or a folder to choose it from")
-    output: Optional[str] = option(
-        None, "-o", "--output", metavar="OUTDIR", configurable=False,
-        help="the folder for the figures (default: <name>-comparison)")
-    targets: tuple = option(
-        DEFAULT_TARGETS, "--target", action="append", from_text=parse_target,
-        metavar="METRIC=V,V,...", from_config=_targets_from_config, shown=_targets_shown,
-        help="a group of targets, ssim or bpp; repeat for more groups (default: %(default)s)")
-    formats: Optional[tuple] = option(
-        None, "--formats", from_text=_names, metavar="F,F,...",
-        help=f"formats to compare, from {', '.join(ENCODERS)} "
-             "(default: jpeg, webp, and avif where this Pillow writes it)")
-    tile_parameter: str = option(
-        "format", "--tile-parameter", choices=TILE_PARAMETERS,
-        help="what varies across the tiles of a figure: the format (a figure "
-             "per target value) or the quality (a figure per format) (default: %(default)s)")
-    crop_size: int = option(
-        128, "--crop-size", type=int, metavar="PX",
-        help="the side of the fragment shown (default: %(default)s)")
-    zoom: int = option(
-        3, "--zoom", type=int, help="how many times the fragment is enlarged (default: %(default)s)")
     source_image: Optional[str] = option(
-        None, "--source-image", metavar="NAME",
+        None, "--source-image", group=STUDY, metavar="NAME",
         help="in a folder, study this image instead of choosing one")
     exclude: tuple = option(
-        (), "--exclude", action="append", metavar="PATTERN",
+        (), "--exclude", group=STUDY, action="append", metavar="PATTERN",
         help="in a folder, skip images whose name matches; repeatable")
-    figure_format: str = option(
-        "webp", "--figure-format", choices=FIGURE_FORMATS,
-        help="(default: %(default)s, lossless)")
     config: Optional[str] = option(
-        None, "--config", metavar="JSON", configurable=False, config_file=True,
+        None, "--config", group=STUDY, metavar="JSON", configurable=False, config_file=True,
         help="a study as JSON: targets ({\"ssim\": [0.9, 0.95]}), formats, "
              "tile_parameter, crop_size, zoom, exclude, source_image, "
              "figure_format; options given here win")
 
+    # Variants
+    targets: tuple = option(
+        DEFAULT_TARGETS, "--target", group=VARIANTS, action="append", from_text=parse_target,
+        metavar="METRIC=V,V,...", from_config=_targets_from_config, shown=_targets_shown,
+        help="a group of targets, ssim or bpp; repeat for more groups (default: %(default)s)")
+    formats: Optional[tuple] = option(
+        None, "--formats", group=VARIANTS, from_text=_names, metavar="F,F,...",
+        help=f"formats to compare, from {', '.join(VARIANT_ENCODERS)} "
+             "(default: jpeg, webp, and avif where this Pillow writes it)")
+
+    # Figures
+    output: Optional[str] = option(
+        None, "-o", "--output", group=FIGURES, metavar="OUTDIR", configurable=False,
+        help="the folder for the figures (default: <name>-comparison)")
+    tile_parameter: str = option(
+        "format", "--tile-parameter", group=FIGURES, choices=TILE_PARAMETERS,
+        help="what varies across the tiles of a figure: the format (a figure "
+             "per target value) or the quality (a figure per format) (default: %(default)s)")
+    crop_size: int = option(
+        128, "--crop-size", group=FIGURES, minimum=16, maximum=4096, type=int, metavar="PX",
+        help="the side of the fragment shown (default: %(default)s)")
+    zoom: int = option(
+        3, "--zoom", group=FIGURES, minimum=1, maximum=16, type=int,
+        help="how many times the fragment is enlarged (default: %(default)s)")
+    figure_format: str = option(
+        "webp", "--figure-format", group=FIGURES, choices=FIGURE_FORMATS,
+        help="(default: %(default)s, lossless)")
+
     def __post_init__(self):
+        check_declared(self)
+        self._check_config_types()
         _check_targets(self.targets)
+        if self.formats is not None:
+            if not self.formats:
+                raise self._error("formats", f"expects at least one of "
+                                             f"{', '.join(VARIANT_ENCODERS)}; got none")
+            for name in self.formats:
+                check_value(flag_of(CompareOptions, "formats"), name,
+                            choices=tuple(VARIANT_ENCODERS))
+
+    def _check_config_types(self):
+        """What a config file may give in another type than the command line reads."""
         for name in ("formats", "exclude"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, tuple)
                                           and all(isinstance(item, str) for item in value)):
-                raise self._error(name, f"give a list of names, not {value!r}")
-        if self.formats is not None:
-            unknown = [name for name in self.formats if name not in ENCODERS]
-            if unknown or not self.formats:
-                raise self._error("formats", f"choose from {', '.join(ENCODERS)} "
-                                             f"(got {', '.join(self.formats) or 'none'})")
-        for name, choices in (("tile_parameter", TILE_PARAMETERS),
-                              ("figure_format", FIGURE_FORMATS)):
-            if getattr(self, name) not in choices:
-                raise self._error(name, f"choose from {', '.join(choices)}, "
-                                        f"not {getattr(self, name)!r}")
-        if not (isinstance(self.crop_size, int) and 16 <= self.crop_size <= 4096):
-            raise self._error("crop_size", f"give a whole number of pixels from 16 to 4096, "
-                                           f"not {self.crop_size!r}")
-        if not (isinstance(self.zoom, int) and 1 <= self.zoom <= 16):
-            raise self._error("zoom", f"give a whole number from 1 to 16, not {self.zoom!r}")
+                raise self._error(name, f"expects a list of names; got {value!r}")
+        for name in ("crop_size", "zoom"):
+            if not isinstance(getattr(self, name), int):
+                raise self._error(name, f"expects a whole number; got {getattr(self, name)!r}")
         if self.source_image is not None and not isinstance(self.source_image, str):
-            raise self._error("source_image", f"give a file name, not {self.source_image!r}")
+            raise self._error("source_image", f"expects a file name; got {self.source_image!r}")
 
     @staticmethod
     def _error(name, message):
@@ -128,24 +139,24 @@ class CompareOptions:
         """The formats asked for; by default jpeg, webp, and avif where this Pillow writes it."""
         if self.formats is not None:
             return list(self.formats)
-        return [name for name in ENCODERS if name != "avif" or can_encode(name)]
+        return [name for name in VARIANT_ENCODERS if name != "avif" or can_encode(name)]
 
 
 def _check_targets(targets):
     flag = flag_of(CompareOptions, "targets")
     if not targets:
-        raise OptionError(flag, "give at least one group, like ssim=0.90,0.95,0.98")
+        raise OptionError(flag, "expects at least one group, like ssim=0.90,0.95,0.98; got none")
     for metric, values in targets:
-        if metric not in METRICS:
-            raise OptionError(flag, f"the metric must be one of {', '.join(METRICS)}, "
-                                    f"not {metric!r}")
+        check_value(flag, metric, choices=TARGET_METRICS)
         if not values or len(set(values)) != len(values):
-            raise OptionError(flag, f"give each value for {metric} once")
+            raise OptionError(flag, f"expects each value for {metric} once; got "
+                                    f"{', '.join(value_name(value) for value in values) or 'none'}")
         for value in values:
             if metric == "ssim" and not 0 < value < 1:
-                raise OptionError(flag, f"SSIM targets lie between 0 and 1, not {value}")
+                raise OptionError(flag, f"expects SSIM targets above 0 and below 1; got {value!r}")
             if metric == "bpp" and not 0 < value <= 24:
-                raise OptionError(flag, f"bpp targets lie above 0 and up to 24, not {value}")
+                raise OptionError(flag,
+                                  f"expects bpp targets above 0 and at most 24; got {value!r}")
     metrics_named = [metric for metric, _ in targets]
     if len(set(metrics_named)) != len(metrics_named):
-        raise OptionError(flag, "give each metric once")
+        raise OptionError(flag, f"expects each metric once; got {', '.join(metrics_named)}")

@@ -12,7 +12,7 @@ from PIL import Image
 from .. import diffmap, discovery
 from ..errors import OptionError, UsageError
 from ..options import Parser, add_options, flag_of, parse_command_line, run_command
-from ..pictures import ENCODERS, stem, write_picture
+from ..pictures import LOSSLESS_ENCODERS, stem, write_picture
 from .options import DiffOptions
 
 PROG = "optimize-images diff"
@@ -23,7 +23,7 @@ DESCRIPTION = ("Draw where two images differ, as a map of the same size, and pri
 
 def main(argv, stdout=None, stderr=None):
     """Entry point of `optimize-images diff`; returns the exit status."""
-    return run_command(PROG, parse, run, argv, stdout, stderr)
+    return run_command(PROG, parse, draw_and_print, argv, stdout, stderr)
 
 
 def parse(argv, stdout):
@@ -31,11 +31,11 @@ def parse(argv, stdout):
     parser = Parser(prog=PROG, description=DESCRIPTION, stdout=stdout)
     add_options(parser, DiffOptions)
     options, _ = parse_command_line(DiffOptions, parser, argv)
-    check_can_start(options)
+    check_paths(options)
     return options
 
 
-def check_can_start(options):
+def check_paths(options):
     """Raise UsageError for what the files on disk make impossible."""
     for name in (options.a, options.b):
         if not os.path.exists(name):
@@ -44,14 +44,14 @@ def check_can_start(options):
         raise UsageError("A and B must both be files or both be folders")
     if options.output and not os.path.isdir(options.a):
         suffix = os.path.splitext(options.output)[1].lower()
-        allowed = (".png",) if options.raw else tuple(ENCODERS)
+        allowed = (".png",) if options.raw else tuple(LOSSLESS_ENCODERS)
         if suffix not in allowed:
             raise OptionError(flag_of(DiffOptions, "output"),
-                              f"name a {' or '.join(allowed)} file "
-                              f"{'for --raw ' if options.raw else ''}(got {options.output})")
+                              f"expects a {' or '.join(allowed)} file"
+                              f"{' for --raw' if options.raw else ''}; got {options.output!r}")
 
 
-def run(options, stdout, stderr):
+def draw_and_print(options, stdout, stderr):
     if not os.path.isdir(options.a):
         output = options.output or f"{stem(options.a)}-diff.png"
         return 0 if _diff_pair(options, options.a, options.b, output, stdout, stderr) else 1

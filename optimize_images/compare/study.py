@@ -27,7 +27,7 @@ class GroupResult:
     files: tuple  # the paths written
 
 
-def run(source, outdir, options):
+def study_groups(source, outdir, options):
     """Study an image, or per group the most telling image of a folder; write the figures.
 
     Returns one GroupResult per target group. Raises ValueError when there
