@@ -1,9 +1,7 @@
 """The command line: parse into `Settings`, run, report, return the exit status.
 
-Exit status: 0 when every file was optimized or deliberately skipped, 1 when
-any file failed (or the report could not be written), 2 for a usage error or
-anything else that stops the run before any work, 75 when another run holds
-the tree, 130 when interrupted, 141 when the output pipe was closed.
+The exit statuses and what each means are EXIT_STATUSES below; docs/options.md
+shows them as a table (written by scripts/options_table.py).
 """
 
 import os
@@ -20,9 +18,38 @@ from .report import Reporter, check_report_destination, write_json_report
 from .settings import DEFAULT_LOSSY_QUALITY, Settings, flag_of
 from .version import __version__
 
+OK = 0
 FAILED = 1
 LOCKED = 75  # EX_TEMPFAIL: another run holds the tree; try again later
+INTERRUPTED = 130  # 128 + SIGINT, as results.Summary.exit_status gives it
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell shows for a tool whose reader went away
+# (status, what it means, what a cron job should do about it)
+EXIT_STATUSES = (
+    (OK, "every file was optimized or deliberately skipped (not smaller, unsupported "
+         "format, animated, …)",
+     "nothing"),
+    (FAILED, "at least one file failed (corrupt, truncated, unreadable, too large, a full "
+             "disk, …); every other file was still processed. Also when the report (JSON or "
+             "HTML) could not be written at the end, and with --dask when files were not "
+             "done because their worker died or the connection to the scheduler was lost",
+     "read the report, or standard error"),
+    (USAGE_ERROR, "the run could not start and touched nothing: an invalid option value, a "
+                  "path that does not exist, an --output-dir or --report that cannot be "
+                  "written, a lock file that cannot be created (a full disk, a tree you may "
+                  "read but not write), a --dask cluster that cannot be used (Dask not "
+                  "installed, no scheduler or worker answering, workers of another version); "
+                  "one line on standard error names the option, path or address and the cause",
+     "fix the command line, the path or the disk"),
+    (LOCKED, "another run holds the lock on the same tree (its process id is named); this "
+             "run did nothing",
+     "nothing: the next run catches up"),
+    (INTERRUPTED, "interrupted (Ctrl-C, SIGINT): files already written are complete, the "
+                  "others untouched",
+     "nothing"),
+    (BROKEN_PIPE, "the output pipe was closed (optimize-images … | head): the run stopped "
+                  "quietly, as after Ctrl-C",
+     "nothing, or do not cut the output short"),
+)
 SUBCOMMANDS = ("diff", "compare")
 
 DESCRIPTION = (

@@ -1,15 +1,16 @@
-"""The README's options tables, written from the options' own definitions.
+"""docs/options.md's tables, written from the definitions: the options and the exit statuses.
 
-    python scripts/options_table.py           # rewrite the tables in README.md
-    python scripts/options_table.py --check   # exit 1 when README.md's tables are stale
+    python scripts/options_table.py           # rewrite the tables in docs/options.md
+    python scripts/options_table.py --check   # exit 1 when docs/options.md's tables are stale
 
 A section per command: the main one (`Settings`, and the flags of cli.ACTIONS),
 `diff` (`DiffOptions`) and `compare` (`CompareOptions`), with a table per
 argument group, titled and ordered as --help shows them (first the options of
 no group, with the command's other flags). A row shows every spelling of an
 option as --help shows it, its default (what the help says after "default:",
-else the field's own default), and its help without that phrase. Only the
-block between BEGIN and END in README.md is replaced.
+else the field's own default), and its help without that phrase. The exit
+statuses' table is cli.EXIT_STATUSES. Only the blocks between BEGIN and END
+markers are replaced.
 """
 
 import argparse
@@ -20,16 +21,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from optimize_images.cli import ACTIONS  # noqa: E402  (the repository comes first)
+from optimize_images.cli import ACTIONS, EXIT_STATUSES  # noqa: E402  (the repository comes first)
 from optimize_images.compare.options import CompareOptions  # noqa: E402
 from optimize_images.diff.options import DiffOptions  # noqa: E402
 from optimize_images.options import Spelling, options_of, value_shown  # noqa: E402
 from optimize_images.settings import Settings  # noqa: E402
 
-README = REPO / "README.md"
+PAGE = REPO / "docs" / "options.md"
 BEGIN = ("<!-- BEGIN options tables: written by scripts/options_table.py from the options' "
          "definitions; edit those, then run it -->")
 END = "<!-- END options tables -->"
+EXIT_BEGIN = ("<!-- BEGIN exit statuses: written by scripts/options_table.py from "
+              "cli.EXIT_STATUSES; edit those, then run it -->")
+EXIT_END = "<!-- END exit statuses -->"
 COMMANDS = (  # (title, options class, the command's other flags as (flags, argparse kwargs))
     ("optimize-images [options] PATH ...", Settings, ACTIONS),
     ("optimize-images diff [options] A B", DiffOptions, ()),
@@ -62,6 +66,14 @@ def _by_group(infos):
     for info in infos:
         groups.setdefault(info.group, []).append(info)
     return list(groups.items())
+
+
+def exit_block():
+    """The text between EXIT_BEGIN and EXIT_END: a row per exit status."""
+    rows = [f"| {status} | {_cell(meaning)} | {_cell(action)} |"
+            for status, meaning, action in EXIT_STATUSES]
+    return "\n".join([EXIT_BEGIN, "", "| status | meaning | what to do |", "|---|---|---|",
+                      *rows, "", EXIT_END])
 
 
 def stated_defaults(text):
@@ -109,25 +121,27 @@ def _cell(text):
             .replace(">", "&gt;"))
 
 
-def replaced(readme_text):
-    """README.md's text with the block between BEGIN and END written anew."""
-    start, end = readme_text.index(BEGIN), readme_text.index(END) + len(END)
-    return readme_text[:start] + block() + readme_text[end:]
+def replaced(text):
+    """The page's text with the blocks between the BEGIN and END markers written anew."""
+    for begin, end, written in ((BEGIN, END, block()), (EXIT_BEGIN, EXIT_END, exit_block())):
+        start, stop = text.index(begin), text.index(end) + len(end)
+        text = text[:start] + written + text[stop:]
+    return text
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 when README.md's tables are not current")
+                        help="write nothing; exit 1 when docs/options.md's tables are not current")
     check = parser.parse_args(argv).check
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     if check:
         if replaced(text) != text:
-            print("README.md's options tables are stale: run scripts/options_table.py",
+            print("docs/options.md's tables are stale: run scripts/options_table.py",
                   file=sys.stderr)
             return 1
         return 0
-    README.write_text(replaced(text), encoding="utf-8")
+    PAGE.write_text(replaced(text), encoding="utf-8")
     return 0
 
 

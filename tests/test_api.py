@@ -1,4 +1,4 @@
-"""The public API: what the package re-exports, with the names the README uses."""
+"""The public API: what the package re-exports, with the names docs/api.md uses."""
 
 import inspect
 import io

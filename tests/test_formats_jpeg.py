@@ -1,9 +1,11 @@
 """The JPEG encoder's choices: tables, chroma subsampling, and the check of what it wrote."""
 
 import io
+import json
+from pathlib import Path
 
 import pytest
-from PIL import Image, JpegImagePlugin
+from PIL import Image, JpegImagePlugin, features
 
 from optimize_images import formats
 from optimize_images.api import optimize
@@ -14,6 +16,39 @@ from optimize_images.settings import Settings
 from helpers import encode, opened, photo, write
 
 NAMES = {0: "4:4:4", 1: "4:2:2", 2: "4:2:0"}
+
+# mozjpeg's default table (index 3 of std_luminance_quant_tbl in mozjpeg's jcparam.c, credited
+# there to a post on the ImageMagick forum), copied from mozjpeg's source, not from ours.
+MOZJPEG_BASE = (
+    16, 16, 16, 18, 25, 37, 56, 85,
+    16, 17, 20, 27, 34, 40, 53, 75,
+    16, 20, 24, 31, 43, 62, 91, 135,
+    18, 27, 31, 40, 53, 74, 106, 156,
+    25, 34, 43, 53, 69, 94, 131, 189,
+    37, 40, 62, 74, 94, 124, 169, 238,
+    56, 53, 91, 106, 131, 169, 226, 311,
+    85, 75, 135, 156, 189, 238, 311, 418,
+)
+# That table as libjpeg itself scales it to each quality 1-100 (write_fixture, below).
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "libjpeg_mozjpeg_tables.json"
+
+
+def libjpeg_scaled(quality):
+    """mozjpeg's table at `quality`, as libjpeg wrote it (recorded in FIXTURE)."""
+    return tuple(json.loads(FIXTURE.read_text())["tables"][str(quality)])
+
+
+def libjpeg_scales_custom_tables():
+    """Whether this Pillow has libjpeg scale `qtables` by `quality` (jpeg_quality_scaling,
+    then jpeg_add_quant_table for baseline), as newer releases do (python-pillow/Pillow#8879);
+    older ones took the quality for a percentage."""
+    return written_tables(qtables=[[50] * 64], quality=25)[0] == (100,) * 64
+
+
+def written_tables(**options):
+    """The quantization tables libjpeg writes for a tiny grey image saved with `options`."""
+    with Image.open(io.BytesIO(encode(Image.new("L", (16, 16)), "JPEG", **options))) as image:
+        return [tuple(table) for table in image.quantization.values()]
 
 
 @pytest.mark.parametrize("source, expected", [(0, 1), (1, 1), (2, 2)])
@@ -34,7 +69,7 @@ def test_auto_tables_are_mozjpegs_for_luma_and_chroma(tmp_path):
     path = write(tmp_path / "a.jpg", photo((320, 240)), quality=95)
     result = optimize(str(path), min_quality=jpeg.CHROMA_FLOOR).results[0]
     tables = opened(path).quantization
-    assert tuple(tables[0]) == tuple(tables[1]) == jpeg._scaled(jpeg.MOZJPEG_TABLE, result.quality)
+    assert tuple(tables[0]) == tuple(tables[1]) == libjpeg_scaled(result.quality)
 
 
 def test_after_a_luma_search_chroma_stays_at_the_floor(tmp_path):
@@ -42,8 +77,8 @@ def test_after_a_luma_search_chroma_stays_at_the_floor(tmp_path):
     result = optimize(str(path), max_quality=55).results[0]
     assert result.quality <= 55
     tables = opened(path).quantization
-    assert tuple(tables[0]) == jpeg._scaled(jpeg.MOZJPEG_TABLE, result.quality)
-    assert tuple(tables[1]) == jpeg._scaled(jpeg.MOZJPEG_TABLE, jpeg.CHROMA_FLOOR)
+    assert tuple(tables[0]) == libjpeg_scaled(result.quality)
+    assert tuple(tables[1]) == libjpeg_scaled(jpeg.CHROMA_FLOOR)
 
 
 @pytest.mark.parametrize("options", [{"quality": 50}, {"metric": "sad", "min_quality": 50,
@@ -53,7 +88,7 @@ def test_a_fixed_quality_and_the_classic_search_use_one_quality_for_both_tables(
     path = write(tmp_path / "a.jpg", photo((320, 240)), quality=95)
     result = optimize(str(path), **options).results[0]
     tables = opened(path).quantization
-    assert tuple(tables[0]) == tuple(tables[1]) == jpeg._scaled(jpeg.MOZJPEG_TABLE, result.quality)
+    assert tuple(tables[0]) == tuple(tables[1]) == libjpeg_scaled(result.quality)
 
 
 def test_standard_tables_are_libjpegs_at_the_quality(tmp_path):
@@ -61,6 +96,14 @@ def test_standard_tables_are_libjpegs_at_the_quality(tmp_path):
     optimize(str(path), quality=70, jpeg_tables="standard")
     reference = Image.open(io.BytesIO(encode(photo((16, 16)), "JPEG", quality=70)))
     assert opened(path).quantization == reference.quantization
+
+
+def test_the_recorded_tables_are_what_this_libjpeg_writes():
+    if not libjpeg_scales_custom_tables():
+        pytest.skip("this Pillow does not let libjpeg scale custom tables by quality")
+    for quality in range(1, 101):
+        assert written_tables(qtables=[list(MOZJPEG_BASE)], quality=quality) == [
+            libjpeg_scaled(quality)], quality
 
 
 def test_the_written_bytes_are_checked_by_decoding_them():
@@ -124,3 +167,23 @@ def test_the_classic_search_is_progressive_above_10_kb_as_2_x_was(tmp_path):
     path = write(tmp_path / "a.jpg", image, quality=98)
     optimize(str(path), metric="sad", sample="thumbnail")
     assert opened(path).info.get("progressive")
+
+
+def write_fixture():
+    """Record what libjpeg writes for MOZJPEG_BASE at each quality (needs a Pillow that has
+    libjpeg scale custom tables): PYTHONPATH=. python tests/test_formats_jpeg.py"""
+    assert libjpeg_scales_custom_tables(), "this Pillow does not let libjpeg scale the table"
+    import PIL
+    made_by = (f"PYTHONPATH=. python tests/test_formats_jpeg.py (write_fixture): Pillow "
+               f"{PIL.__version__} with libjpeg-turbo {features.version('libjpeg_turbo')} "
+               "saving a 16x16 grey image with qtables=[MOZJPEG_BASE], quality=N; the "
+               "table read back through .quantization")
+    rows = [f'    "{quality}": '
+            + json.dumps(written_tables(qtables=[list(MOZJPEG_BASE)], quality=quality)[0])
+            for quality in range(1, 101)]
+    FIXTURE.write_text('{\n  "made_by": ' + json.dumps(made_by) + ',\n  "tables": {\n'
+                       + ",\n".join(rows) + "\n  }\n}\n")
+
+
+if __name__ == "__main__":
+    write_fixture()

@@ -19,7 +19,13 @@ from optimize_images.writer import is_temporary
 from helpers import opened, photo, process_groups, write
 
 REPO = Path(__file__).resolve().parents[1]
-KILL_AFTER = [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1.1, 1.3, 1.6]
+# The kills must include this many that landed while a run was writing its results: after
+# it had rewritten a file and with files left to do. The moment of each kill adapts to the
+# machine, from 50 ms after the start: later after a kill that came before any write,
+# sooner (and from the originals again) after a run that finished first.
+MID_WRITE_KILLS = 6
+FIRST_KILL_AFTER = 0.05
+KILLS_DEADLINE = 150  # seconds for all the kills, on a loaded machine
 # How long orphaned workers may take to notice; their watch looks every 0.5 s.
 # Generous, for a loaded machine: this is a liveness check, not a speed test
 # (benchmarks/orphans.py measures how soon they go).
@@ -69,6 +75,7 @@ def make_folder(folder, count=16):
 
 
 def check_every_file(paths, originals):
+    """How many files are our complete results; every other file is its original bytes."""
     rewritten = 0
     for path in paths:
         data = path.read_bytes()
@@ -81,15 +88,46 @@ def check_every_file(paths, originals):
     return rewritten
 
 
+def changed(paths, originals):
+    """How many files differ from their originals (each is replaced in one rename)."""
+    return sum(path.read_bytes() != originals[path] for path in paths)
+
+
+def wait_until_gone(group):
+    """Wait for the workers a killed run left behind to notice and end."""
+    deadline = time.monotonic() + ORPHAN_DEADLINE
+    while group_members(group):
+        assert time.monotonic() < deadline, f"workers outlived their run: {group_members(group)}"
+        time.sleep(0.05)
+
+
 def test_sigkill_at_any_moment_loses_nothing(tmp_path, start_run):
     paths = make_folder(tmp_path)
     originals = {p: p.read_bytes() for p in paths}
-    for delay in KILL_AFTER:
+    delay, kills, mid_write = FIRST_KILL_AFTER, [], 0
+    deadline = time.monotonic() + KILLS_DEADLINE
+    while mid_write < MID_WRITE_KILLS:
+        assert time.monotonic() < deadline, (
+            f"{mid_write} of {MID_WRITE_KILLS} kills landed mid-write; "
+            f"(seconds, files done before the run, at the kill, after it): {kills}")
+        before = check_every_file(paths, originals)
         run = start_run(tmp_path)
         time.sleep(delay)
+        at_kill = changed(paths, originals)
+        running = run.poll() is None
         run.send_signal(signal.SIGKILL)
         run.wait()
-        check_every_file(paths, originals)
+        wait_until_gone(run.pid)
+        after = check_every_file(paths, originals)
+        kills.append((round(delay, 3), before, at_kill, after))
+        if after == len(paths) or not running:  # too late: again from the originals, sooner
+            for path, data in originals.items():
+                path.write_bytes(data)
+            delay *= 0.7
+        elif at_kill == before:  # too soon: nothing written yet
+            delay *= 1.5
+        else:
+            mid_write += 1
     finishing = start_run(tmp_path)
     assert finishing.wait(timeout=120) == 0
     assert check_every_file(paths, originals) == len(paths)

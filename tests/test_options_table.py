@@ -1,8 +1,9 @@
-"""README.md's options tables agree with --help and with the options' definitions.
+"""docs/options.md's tables agree with --help, the options' definitions and the exit statuses.
 
 The tables are written by scripts/options_table.py; these tests read them back
-from README.md and compare them, flag by flag and default by default, with
-what each command's --help prints and what its options class declares.
+from docs/options.md and compare them, flag by flag and default by default, with
+what each command's --help prints and what its options class declares; and the
+exit statuses with what the code returns.
 """
 
 import html
@@ -12,18 +13,20 @@ from pathlib import Path
 
 import pytest
 
+from optimize_images import cli
 from optimize_images.cli import ACTIONS, main
 from optimize_images.compare import command as compare_command
 from optimize_images.compare.options import CompareOptions
 from optimize_images.diff import command as diff_command
 from optimize_images.diff.options import DiffOptions
-from optimize_images.options import options_of
+from optimize_images.options import USAGE_ERROR, options_of
+from optimize_images.results import FAILED, Result, Summary
 from optimize_images.settings import Settings
 
 from helpers import run_main
 
 REPO = Path(__file__).resolve().parents[1]
-README = REPO / "README.md"
+PAGE = REPO / "docs" / "options.md"
 COMMANDS = {  # the word after optimize-images in a table's title → (main, options class)
     "[options]": (main, Settings), "diff": (diff_command.main, DiffOptions),
     "compare": (compare_command.main, CompareOptions)}
@@ -38,8 +41,8 @@ def script():
     return module
 
 
-def readme_tables(text):
-    """{command word: [(names, default cell)]} of the block in README.md."""
+def page_tables(text):
+    """{command word: [(names, default cell)]} of the block in docs/options.md."""
     begin, end = script().BEGIN, script().END
     assert text.count(begin) == 1 and text.count(end) == 1
     tables = {}
@@ -86,22 +89,22 @@ def help_of(word):
 
 def row_for(rows, names):
     found = [row for row in rows if names <= row[0]]
-    assert len(found) == 1, f"{sorted(names)}: {len(found)} rows in README.md"
+    assert len(found) == 1, f"{sorted(names)}: {len(found)} rows in docs/options.md"
     return found[0]
 
 
 @pytest.mark.parametrize("word", sorted(COMMANDS))
 def test_the_tables_name_the_flags_help_names(wide, word):
-    rows = readme_tables(README.read_text(encoding="utf-8"))[word]
-    in_readme = set().union(*(names for names, _ in rows))
+    rows = page_tables(PAGE.read_text(encoding="utf-8"))[word]
+    in_page = set().union(*(names for names, _ in rows))
     in_help = set().union(*(names for names, _ in help_of(word)))
-    assert sorted(in_readme - in_help) == [], "in README.md, not in --help"
-    assert sorted(in_help - in_readme) == [], "in --help, not in README.md"
+    assert sorted(in_page - in_help) == [], "in docs/options.md, not in --help"
+    assert sorted(in_help - in_page) == [], "in --help, not in docs/options.md"
 
 
 @pytest.mark.parametrize("word", sorted(COMMANDS))
 def test_the_tables_state_the_defaults_help_states(wide, word):
-    rows = readme_tables(README.read_text(encoding="utf-8"))[word]
+    rows = page_tables(PAGE.read_text(encoding="utf-8"))[word]
     entries = help_of(word)
     for row_names, default in rows:
         stated = [found for names, text in entries if names <= row_names
@@ -114,7 +117,7 @@ def test_the_tables_state_the_defaults_help_states(wide, word):
 def test_other_defaults_are_the_definitions(wide, word):
     """Where --help states no default, the table shows the field's own: off for a switch,
     a dash for nothing, else the value."""
-    rows = readme_tables(README.read_text(encoding="utf-8"))[word]
+    rows = page_tables(PAGE.read_text(encoding="utf-8"))[word]
     stated = {frozenset(names) for names, text in help_of(word) if STATED_DEFAULT.search(text)}
     for info in options_of(COMMANDS[word][1]):
         names = {flag for spelling in info.spellings for flag in spelling.flags
@@ -131,17 +134,42 @@ def test_other_defaults_are_the_definitions(wide, word):
 
 
 def test_the_tables_are_what_the_script_writes():
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     assert script().replaced(text) == text, "run scripts/options_table.py"
 
 
-def test_the_script_checks_and_rewrites_only_its_block(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("stale", [("| `--metric", "| `--metrics"), ("| 75 |", "| 76 |")])
+def test_the_script_checks_and_rewrites_only_its_blocks(tmp_path, monkeypatch, capsys, stale):
     module = script()
-    stale = README.read_text(encoding="utf-8").replace("| `--metric", "| `--metrics", 1)
-    copy = tmp_path / "README.md"
-    copy.write_text(stale, encoding="utf-8")
-    monkeypatch.setattr(module, "README", copy)
+    text = PAGE.read_text(encoding="utf-8").replace(*stale, 1)
+    copy = tmp_path / "options.md"
+    copy.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(module, "PAGE", copy)
     assert module.main(["--check"]) == 1 and "stale" in capsys.readouterr().err
-    assert copy.read_text(encoding="utf-8") == stale  # --check writes nothing
+    assert copy.read_text(encoding="utf-8") == text  # --check writes nothing
     assert module.main([]) == 0 and module.main(["--check"]) == 0
-    assert copy.read_text(encoding="utf-8") == README.read_text(encoding="utf-8")
+    assert copy.read_text(encoding="utf-8") == PAGE.read_text(encoding="utf-8")
+
+
+# The exit statuses -----------------------------------------------------------------------
+
+def test_the_exit_statuses_are_what_the_code_returns(tmp_path):
+    assert [status for status, _, _ in cli.EXIT_STATUSES] == [
+        cli.OK, cli.FAILED, USAGE_ERROR, cli.LOCKED, cli.INTERRUPTED, cli.BROKEN_PIPE]
+    assert Summary().exit_status == cli.OK
+    failed = Summary()
+    failed.add(Result(path="a.jpg", status=FAILED))
+    assert failed.exit_status == cli.FAILED
+    assert Summary(interrupted=True).exit_status == cli.INTERRUPTED
+    assert run_main(main, "--quality", "101", tmp_path).code == USAGE_ERROR
+    assert run_main(main, tmp_path / "nothing here").code == USAGE_ERROR
+
+
+def test_the_exit_statuses_are_written_out_in_one_place():
+    """The README, the other docs and cli's docstring point to docs/options.md's table."""
+    rows = tuple(f"| {status} |" for status in (cli.LOCKED, cli.INTERRUPTED, cli.BROKEN_PIPE))
+    for page in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        written = [line for line in page.read_text(encoding="utf-8").splitlines()
+                   if line.startswith(rows)]
+        assert len(written) == (len(rows) if page == PAGE else 0), page.name
+    assert "docs/options.md" in cli.__doc__ and "130" not in cli.__doc__

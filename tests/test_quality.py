@@ -1,14 +1,16 @@
 import io
 import math
+import random
 
 import pytest
 from PIL import Image
 
-from optimize_images import metrics, quality
+from optimize_images import quality
+from optimize_images.api import optimize_bytes
 from optimize_images.quality import bisect_quality, bisection_steps, interpolate_quality, plan_for
 from optimize_images.settings import Settings
 
-from helpers import photo
+from helpers import encode, photo
 
 
 def test_classic_step_count():
@@ -93,20 +95,31 @@ def jpeg_roundtrip(sample, level):
     return Image.open(io.BytesIO(buffer.getvalue())).convert(sample.mode)
 
 
-def test_sad_thumbnail_reproduces_the_classic_method():
-    """optimize-images 2.x: 400×400 sample, SAD relative to q95, accept at 0.992, bisect 75-80."""
-    image = photo((900, 600), seed=5)
-    sample = image.resize((400, 400), Image.Resampling.BICUBIC, reducing_gap=2.0)
-    baseline = metrics.diff_ratio(sample, jpeg_roundtrip(sample, 95))
-    low, high, expected = 75, 80, None
-    for _ in range(3):  # int(log2(80 - 75)) + 1 steps, keeping the best that passed
-        middle = (low + high) // 2
-        if metrics.diff_ratio(sample, jpeg_roundtrip(sample, middle)) / baseline >= 0.992:
-            expected, high = middle, middle
-        else:
-            low = middle
-    plan = plan_for(Settings(metric="sad", sample="thumbnail"))
-    assert quality.search(image, jpeg_roundtrip, plan).quality == (expected or 80)
+# The qualities optimize-images 2.2.0 chose for `grainy_source(amount)`: one for each
+# outcome of its bisection over 75-80 (80 also when nothing passed). How they were got:
+# `pip install optimize-images==2.2.0` in a scratch venv (Pillow 13.0.0), each source
+# written to a file, `optimize-images FOLDER` with 2.2.0's defaults (its 'auto' tables are
+# mozjpeg's for a quality-95 source), and the quality read back from the tables it wrote:
+# they are exactly libjpeg's scaling of mozjpeg's table at that quality. 2.2.0's own
+# img_dynamic_quality.jpeg_dynamic_quality gives the same six. The amounts keep every
+# deciding ratio at least 0.9e-4 from 2.2.0's threshold (0.992; a quality step moves it
+# about 3e-4), so that another Pillow's rounding does not flip a choice.
+CHOSEN_BY_2_2_0 = [(0.20, 75), (0.2575, 76), (0.2775, 77), (0.2935, 78), (0.315, 79),
+                   (0.375, 80)]
+
+
+def grainy_source(amount):
+    """A quality-95 JPEG of photo((900, 600), seed=5) blended with `amount` of raw noise."""
+    size = (900, 600)
+    noise = Image.frombytes("RGB", size, random.Random(5).randbytes(size[0] * size[1] * 3))
+    return encode(Image.blend(photo(size, seed=5), noise, amount), "JPEG", quality=95)
+
+
+@pytest.mark.parametrize("amount, expected", CHOSEN_BY_2_2_0)
+def test_sad_thumbnail_reproduces_the_classic_method(amount, expected):
+    """--metric sad --sample thumbnail chooses the quality optimize-images 2.2.0 chose."""
+    _, result = optimize_bytes(grainy_source(amount), metric="sad", sample="thumbnail")
+    assert result.quality == expected
 
 
 def test_the_source_quality_caps_the_search():

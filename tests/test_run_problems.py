@@ -1,5 +1,5 @@
 """Problems of the run itself, not of one file: one line on standard error naming the
-path and the cause, the exit status the README documents, and no file touched.
+path and the cause, the exit status docs/options.md documents, and no file touched.
 
 The full-disk tests mount a 1 MiB tmpfs and are skipped where this machine does not
 let us; the unprivileged-user test drops to `nobody` when run as root.
