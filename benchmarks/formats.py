@@ -34,7 +34,7 @@ def photos(folder):
 
 
 def encode_all(images, format_name, settings):
-    handler = formats.handler_for(format_name)
+    handler = formats.encoder_for(format_name)
     total, values, started = 0, [], time.perf_counter()
     for _, image, size in images:
         job = Job(settings=settings, source_format="PNG", source_size=size)

@@ -184,19 +184,19 @@ def largest_accepted_side(mode, flags):
     """The side of the largest square image of `mode` that the pipeline's estimate lets
     through --max-memory's default with these flags (found by bisection on a stand-in),
     and --max-pixels's."""
-    from optimize_images import formats, pipeline
+    from optimize_images import formats, rules
     from optimize_images.errors import Fail
     from optimize_images.settings import Settings
 
     settings = Settings(convert_to=flags[1], webp_lossless="-wl" in flags)
-    handler = formats.handler_for(settings.conversion_target)
+    handler = formats.encoder_for(settings.conversion_target)
     job = formats.Job(settings=settings, source_format="PNG", source_size=1, source_lossless=True,
                       source_alpha=mode == "RGBA")
     low, high = 1, math.isqrt(DEFAULT_MAX_PIXELS)
     while low < high:
         side = (low + high + 1) // 2
         try:
-            pipeline._check_memory(SizeOnly((side, side), mode), handler, job, settings)
+            rules.check_memory(SizeOnly((side, side), mode), handler, job, settings)
             low = side
         except Fail:
             high = side - 1

@@ -48,7 +48,7 @@ sys.path.insert(0, str(HERE))
 
 from judge import butteraugli, have_butteraugli, mean  # noqa: E402
 from optimize_images import metrics  # noqa: E402
-from optimize_images.formats import jpeg  # noqa: E402
+from optimize_images.formats import jpeg_tables  # noqa: E402
 
 DEFAULT_FOLDER = HERE.parent.parent / "shared" / "corpus" / "photos"
 CACHE = HERE / ".cache"
@@ -94,16 +94,17 @@ def qualities(spec):
 def upright(path):
     with Image.open(path) as source:
         source.load()
-        info = {"quality": jpeg.estimate_quality(source),
+        info = {"quality": jpeg_tables.estimate_quality(source),
                 "subsampling": JpegImagePlugin.get_sampling(source)}
         image = ImageOps.exif_transpose(source).convert("RGB")
     return image, info
 
 
 def tables(family, chroma_step, level):
-    luma, chroma = ((jpeg.MOZJPEG_TABLE, jpeg.MOZJPEG_TABLE) if family == "mozjpeg"
-                    else jpeg._standard_tables())
-    return [jpeg._scaled(luma, level), jpeg._scaled(chroma, min(100, level + chroma_step))]
+    luma, chroma = ((jpeg_tables.MOZJPEG_TABLE, jpeg_tables.MOZJPEG_TABLE)
+                    if family == "mozjpeg" else jpeg_tables.standard_tables())
+    return [jpeg_tables.scaled(luma, level),
+            jpeg_tables.scaled(chroma, min(100, level + chroma_step))]
 
 
 def encode(image, family, chroma_step, subsampling, level):

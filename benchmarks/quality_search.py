@@ -33,9 +33,9 @@ sys.path.insert(0, str(REPO))
 from PIL import Image  # noqa: E402
 
 from optimize_images import metrics, quality, sampling, scoring, transforms  # noqa: E402
-from optimize_images.errors import Skip  # noqa: E402
 from optimize_images.formats import jpeg  # noqa: E402
-from optimize_images.formats.base import Job, save_to_bytes  # noqa: E402
+from optimize_images.formats.base import Job, NoGain, save_to_bytes  # noqa: E402
+from optimize_images.formats.jpeg_tables import estimate_quality, subsampling_of  # noqa: E402
 from optimize_images.settings import Settings  # noqa: E402
 
 FULL_METRICS = {"ssim": metrics.ssim, "ms-ssim": metrics.ms_ssim}
@@ -60,12 +60,11 @@ def our_result(image, source, size, settings, *, capped=True):
     the file. `capped=False` leaves out the source-quality cap, to judge the search alone."""
     own = capped and source.format == "JPEG"
     job = Job(settings=settings, source_format=source.format, source_size=size,
-              source_quality=jpeg.estimate_quality(source) if own else None,
-              source_subsampling=jpeg.subsampling_of(source) if source.format == "JPEG" else None)
+              source_quality=estimate_quality(source) if own else None,
+              source_subsampling=subsampling_of(source) if source.format == "JPEG" else None)
     started = time.perf_counter()
-    try:
-        encoded = jpeg.encode(image, job)
-    except Skip:
+    encoded = jpeg.encode(image, job)
+    if isinstance(encoded, NoGain):
         return None, None, time.perf_counter() - started
     return encoded.data, encoded.quality, time.perf_counter() - started
 
@@ -83,7 +82,7 @@ def sample_score(image, settings, level):
 def full_encode(image, source, level, size):
     """The full image encoded as ours would be at `level`: same tables and subsampling."""
     settings = Settings()
-    subsampling = jpeg.subsampling_of(source) if source.format == "JPEG" else None
+    subsampling = subsampling_of(source) if source.format == "JPEG" else None
     return save_to_bytes(image, "JPEG", qtables=jpeg.tables_for(image.mode, settings, level),
                          subsampling=jpeg.subsampling_for(image.mode, settings, subsampling),
                          optimize=True, progressive=size > jpeg.PROGRESSIVE_ABOVE)

@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE))
 import judge  # noqa: E402
 from optimize_images import metrics  # noqa: E402
 from optimize_images.formats import jpeg  # noqa: E402
+from optimize_images.formats.jpeg_tables import estimate_quality, subsampling_of  # noqa: E402
 from optimize_images.settings import Settings  # noqa: E402
 
 CACHE = HERE / ".cache" / "visibility"
@@ -59,8 +60,8 @@ def upright(path):
         source.load()
         is_jpeg = source.format == "JPEG"
         facts = {"format": source.format, "bytes": path.stat().st_size,
-                 "quality": jpeg.estimate_quality(source) if is_jpeg else None,
-                 "subsampling": jpeg.subsampling_of(source) if is_jpeg else None}
+                 "quality": estimate_quality(source) if is_jpeg else None,
+                 "subsampling": subsampling_of(source) if is_jpeg else None}
         image = jpeg.prepare(ImageOps.exif_transpose(source), Settings())
     facts.update(width=image.width, height=image.height)
     return image, facts

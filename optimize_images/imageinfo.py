@@ -34,10 +34,11 @@ def file_info(path: str, settings: Settings) -> Tuple[List[Tuple[str, str]], Res
     """
     with warnings.catch_warnings():  # about a broken EXIF block, say: past the caller's streams
         warnings.simplefilter("ignore")
-        before, data = reading.read_file(path, settings, {})
-        image, _ = reading.open_image(data, settings)
+        file = reading.read_file(path, settings)
+        reading.check_header(file.data[:reading.HEADER_BYTES], settings)
+        image, _ = reading.open_image(file.data, settings)
         with image:
-            facts = _facts(path, before.st_size, image, data)
+            facts = _facts(path, file.size, image, file.data)
     verdict = pipeline.optimize_file(path, dataclasses.replace(settings, dry_run=True))
     return facts + [(VERDICT, _verdict(verdict))], verdict
 
@@ -52,7 +53,7 @@ def _facts(path, size, image, data):
         ("file size", f"{size:,} bytes"),
         ("frames", str(getattr(image, "n_frames", 1))),
         ("transparency", "yes" if has_alpha(image) else "no"),
-        *formats.describe(image, data),
+        *formats.details(image, data),
         ("EXIF", f"{len(info['exif']):,} bytes" if info.get("exif") else "none"),
         ("orientation", _orientation(orientation_of(image))),
         ("ICC profile", f"{len(info['icc_profile']):,} bytes" if info.get("icc_profile")

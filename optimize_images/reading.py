@@ -1,15 +1,18 @@
 """Reading a file and opening its image: every check made before decoding.
 
-A file is read only once its first HEADER_BYTES show an image within the
-pixel limit, so that what is no image, or too large, costs no more than
-those bytes; the image is then opened (not decoded) through Pillow, without
-a JPEG's EXIF block when that block stops Pillow, or through an optional
-package (HEIF). What is refused raises `Fail` or `Skip` with plain words.
+A file is read whole only once its first HEADER_BYTES show an image within
+the pixel limit (`check_header`), so that what is no image, or too large,
+costs no more than those bytes; the image is then opened (not decoded)
+through Pillow, without a JPEG's EXIF block when that block stops Pillow,
+or through an optional package (HEIF). What is refused raises `Fail` or
+`Skip` with plain words.
 """
 
 import io
 import os
 import stat
+from dataclasses import dataclass
+from typing import Optional
 
 from PIL import Image, UnidentifiedImageError
 
@@ -35,13 +38,32 @@ def _raise_pillow_limit(max_pixels):
         Image.MAX_IMAGE_PIXELS = max_pixels
 
 
-def read_file(path, settings, facts):
-    """The file's status and bytes, once its header showed an image we may decode.
+@dataclass(frozen=True)
+class SourceFile:
+    """A source's bytes, and the status of its file when they were read (None for bytes
+    given in memory: no file to read, protect or write)."""
+    path: str  # the path named, or the name bytes in memory go by
+    data: bytes
+    status: Optional[os.stat_result] = None
+
+    @property
+    def on_disk(self):
+        return self.status is not None
+
+    @property
+    def size(self):
+        """The source's size in bytes (on disk, even when only its header was read)."""
+        return self.status.st_size if self.on_disk else len(self.data)
+
+
+def read_file(path, settings):
+    """The `SourceFile` of `path`: all its bytes, or only the first HEADER_BYTES when those
+    show no image we may decode (then `check_header` on them says why).
 
     Never opens what is not a regular file (a FIFO would block), and reads
     only the first HEADER_BYTES of what is no image or too large: a 1 GB
-    file of zeros named .jpg costs nothing. `facts` gets its size_before as
-    soon as it is known, so that a file refused from its header still counts.
+    file of zeros named .jpg costs nothing. A file refused from its header
+    still has its size, so that it counts.
     """
     if not os.path.lexists(path):
         raise Fail("no such file or folder")
@@ -50,18 +72,24 @@ def read_file(path, settings, facts):
     if not os.path.isfile(path):
         raise Fail("not a regular file")
     with open(path, "rb", opener=_open_without_blocking) as handle:
-        before = os.fstat(handle.fileno())
-        if not stat.S_ISREG(before.st_mode):  # replaced by something else meanwhile
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):  # replaced by something else meanwhile
             raise Fail("not a regular file")
-        facts["size_before"] = before.st_size
-        if before.st_size == 0:
+        if status.st_size == 0:
             raise Fail("empty file (0 bytes)")
         head = handle.read(HEADER_BYTES)
-        check_header(head, settings)
-        if len(head) < HEADER_BYTES:  # that was all of it
-            return before, head
+        if len(head) < HEADER_BYTES or not _passes_header_check(head, settings):
+            return SourceFile(path, head, status)  # all of it, or all that is worth reading
         handle.seek(0)
-        return before, handle.read()
+        return SourceFile(path, handle.read(), status)
+
+
+def _passes_header_check(head, settings):
+    try:
+        check_header(head, settings)
+    except (Fail, Skip):
+        return False
+    return True
 
 
 def _open_without_blocking(path, flags):
@@ -123,11 +151,11 @@ def _open_any(data):
         without_exif = _open_without_exif(data)
         if without_exif is not None:
             return without_exif, True
-        plugin = formats.optional_opener(data)
-        if not (isinstance(error, UnidentifiedImageError) and plugin):
+        record = formats.optional_opener(data)
+        if not (isinstance(error, UnidentifiedImageError) and record):
             raise
-    if not plugin.register_opener():
-        raise Skip(plugin.OPENER_MISSING, problem=True)
+    if not record.opener.register():
+        raise Skip(record.opener.missing, problem=True)
     return Image.open(io.BytesIO(data)), False
 
 

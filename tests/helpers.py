@@ -1,6 +1,7 @@
 """Images the tests make themselves, and a way to run the CLI in-process."""
 
 import contextlib
+import dataclasses
 import io
 import os
 import random
@@ -62,6 +63,20 @@ def write(path, image, format_name=None, **params):
 def _format_of(path):
     return {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
             ".gif": "GIF", ".tif": "TIFF", ".bmp": "BMP"}[path.suffix.lower()]
+
+
+def replace_format(monkeypatch, name, **capabilities):
+    """Give the registered format `name` other capabilities for one test (records are
+    frozen: the registry gets a changed copy)."""
+    from optimize_images import formats
+    record = dataclasses.replace(formats.FORMATS[name], **capabilities)
+    monkeypatch.setitem(formats.FORMATS, name, record)
+
+
+def without_optional_package(monkeypatch, module):
+    """The format of `module` as if its optional package were not installed."""
+    opener = dataclasses.replace(module.FORMAT.opener, register=lambda: False)
+    replace_format(monkeypatch, module.FORMAT.name, opener=opener)
 
 
 class SizeOnly:

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 import optimize_images
-from optimize_images import api, formats, pipeline, runner
+from optimize_images import api, formats, pipeline, rules, runner
 from optimize_images.errors import OptionError
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED
 
@@ -173,9 +173,9 @@ class Tripwire:
 @pytest.fixture
 def file_system_watched(monkeypatch):
     """Record file-system events (audit hooks: open, remove, rename...), and any use of `os`
-    or the writer by the pipeline (stat() has no audit event)."""
-    for name in ("os", "writer", "stat"):
-        monkeypatch.setattr(pipeline, name, Tripwire(name))
+    or the writer by the pipeline and its rules (stat() has no audit event)."""
+    for module, name in ((pipeline, "os"), (pipeline, "writer"), (rules, "os"), (rules, "stat")):
+        monkeypatch.setattr(module, name, Tripwire(name))
     _watched.append(("watching", None))
     yield _watched
     _watched.clear()

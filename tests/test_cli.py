@@ -24,7 +24,8 @@ from optimize_images.options import options_of
 from optimize_images.report import human_size
 from optimize_images.settings import Settings
 
-from helpers import encode, line_for, lines_naming, opened, photo, run_cli, write
+from helpers import (encode, line_for, lines_naming, opened, photo, run_cli,
+                     without_optional_package, write)
 
 REPO = Path(__file__).resolve().parents[1]
 MARKER = b"optimize-images"  # every file we write carries it
@@ -813,7 +814,7 @@ def test_the_summary_counts_bytes_really_freed_and_conversions_apart(tmp_path, f
 
 # --- Streams and small things --------------------------------------------------------------
 def test_results_go_to_stdout_and_failures_and_problems_to_stderr(tmp_path, monkeypatch):
-    monkeypatch.setattr(heif, "register_opener", lambda: False)
+    without_optional_package(monkeypatch, heif)
     folder = tmp_path / "in"
     good = write(folder / "a.jpg", photo(), quality=95)
     small = write(folder / "tiny.png", Image.new("RGB", (8, 8), "red"), optimize=True)

@@ -5,12 +5,12 @@ import io
 import pytest
 from PIL import Image, ImageSequence, features
 
-from optimize_images import metrics
+from optimize_images import formats, metrics
 from optimize_images.api import optimize
 from optimize_images.formats import gif, heif
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED
 
-from helpers import encode, opened, photo, write
+from helpers import encode, opened, photo, without_optional_package, write
 
 ORIENTATION = 0x0112
 needs_avif = pytest.mark.skipif(not features.check("avif"), reason="Pillow built without AVIF")
@@ -54,7 +54,7 @@ def test_animated_gif_is_left_alone_when_a_resave_would_change_it(tmp_path, monk
     path = tmp_path / "anim.gif"
     animation(path)
     original = path.read_bytes()
-    monkeypatch.setattr(gif, "_same_animation", lambda source, data: False)
+    monkeypatch.setattr(formats, "same_animation", lambda source, data: False)
     result = optimize(str(path), no_comparison=True).results[0]
     assert result.status == SKIPPED and "every frame" in result.reason
     assert path.read_bytes() == original
@@ -109,7 +109,7 @@ def test_a_tiff_named_jpg_is_not_converted_over_itself(tmp_path):
 
 
 def test_heif_without_the_plugin_says_what_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(heif, "register_opener", lambda: False)
+    without_optional_package(monkeypatch, heif)
     path = tmp_path / "phone.heic"
     path.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64)
     result = optimize(str(path), convert_all=True).results[0]
@@ -219,18 +219,7 @@ def test_heif_converts_with_the_optional_plugin(tmp_path):
     assert path.read_bytes() == original
 
 
-# The registry: every format module describes itself, the tables follow -----------------
-
-def test_every_format_module_declares_the_protocol():
-    from optimize_images import formats
-    for plugin in formats.PLUGINS:
-        assert plugin.NAME and plugin.EXTENSIONS and isinstance(plugin.ROLE, formats.Role)
-        assert all(suffix.startswith(".") for suffix in plugin.EXTENSIONS)
-        assert callable(plugin.inspect)
-    for handler in formats.HANDLERS.values():
-        for name in ("CODEC", "prepare", "encode", "is_marked"):
-            assert hasattr(handler, name), (handler.NAME, name)
-
+# The registry: the tables follow the records (test_formats_contract.py checks them) -------
 
 def test_the_tables_are_derived_from_the_modules():
     from optimize_images import formats
@@ -239,10 +228,10 @@ def test_the_tables_are_derived_from_the_modules():
     assert formats.IMAGE_EXTENSIONS == (
         ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".gif", ".tif", ".tiff",
         ".bmp", ".avif", ".heic", ".heif", ".mpo")
-    assert [formats.extension_for(name) for name in formats.HANDLERS] == [
+    assert [formats.extension_for(name) for name in formats.WRITTEN] == [
         ".jpg", ".png", ".webp", ".gif", ".avif"]
     assert formats.keeps_animations("GIF") and not formats.keeps_animations("WEBP")
-    assert formats.optional_opener(b"\x00\x00\x00\x18ftypheic") is heif
+    assert formats.optional_opener(b"\x00\x00\x00\x18ftypheic") is heif.FORMAT
     assert formats.optional_opener(b"\x00\x00\x00\x18ftypisom") is None
 
 

@@ -8,7 +8,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from optimize_images.formats import heif
 
-from helpers import opened, photo, run_cli, write
+from helpers import opened, photo, run_cli, without_optional_package, write
 
 RESOLUTION, RESOLUTION_UNIT, ORIENTATION = (0x011A, 0x011B), 0x0128, 0x0112
 INCHES = 2
@@ -101,7 +101,7 @@ def test_a_webp_says_whether_it_is_lossless(tmp_path):
 
 
 def test_a_heic_without_pillow_heif_names_the_optional_package(tmp_path, monkeypatch):
-    monkeypatch.setattr(heif, "register_opener", lambda: False)
+    without_optional_package(monkeypatch, heif)
     path = tmp_path / "phone.heic"
     path.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64)
     run = run_cli("-i", path)

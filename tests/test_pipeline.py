@@ -7,13 +7,13 @@ import zlib
 import pytest
 from PIL import Image, ImageCms, ImageStat
 
-from optimize_images import pipeline
+from optimize_images import pipeline, rules
 from optimize_images.api import optimize
 from optimize_images.report import result_line
 from optimize_images.results import FAILED, OPTIMIZED, SKIPPED
 from optimize_images.settings import Settings
 
-from helpers import SizeOnly, opened, photo, write
+from helpers import SizeOnly, opened, photo, replace_format, write
 
 ORIENTATION = 0x0112
 # Stored pixels for orientation o are the upright picture turned by the inverse
@@ -379,11 +379,11 @@ def estimate_allows(mode, target, side, **options):
     from optimize_images.errors import Fail
 
     settings = Settings(**options)
-    handler = formats.handler_for(target)
+    handler = formats.encoder_for(target)
     job = formats.Job(settings=settings, source_format="PNG", source_size=1,
                       source_lossless=True, source_alpha=mode == "RGBA")
     try:
-        pipeline._check_memory(SizeOnly((side, side), mode), handler, job, settings)
+        rules.check_memory(SizeOnly((side, side), mode), handler, job, settings)
     except Fail as refusal:
         assert "--max-memory 1000 MB" in str(refusal)
         return False
@@ -408,12 +408,10 @@ def test_the_default_memory_bound_lets_in_the_largest_jpeg_and_png_not_webp(
 
 
 def test_an_image_over_max_memory_fails_before_encoding(tmp_path, monkeypatch):
-    from optimize_images.formats import webp
-
     def must_not_run(image, job):
         raise AssertionError("encoded")
 
-    monkeypatch.setattr(webp, "encode", must_not_run)
+    replace_format(monkeypatch, "WEBP", encode=must_not_run)
     path = write(tmp_path / "a.png", photo((400, 300)))
     result = pipeline.optimize_file(str(path), Settings(convert_to="webp", max_memory=1))
     assert result.status == FAILED

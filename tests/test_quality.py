@@ -130,14 +130,14 @@ def test_the_source_quality_caps_the_search():
 
 @pytest.mark.parametrize("mode", ["RGB", "L"])
 def test_jpeg_quality_is_estimated_from_its_tables(mode):
-    from optimize_images.formats import jpeg
     from optimize_images.formats.base import save_to_bytes
+    from optimize_images.formats.jpeg_tables import MOZJPEG_TABLE, estimate_quality, scaled
     for level in range(1, 101):
         standard = Image.open(io.BytesIO(save_to_bytes(Image.new(mode, (16, 16)), "JPEG",
                                                        quality=level)))
-        assert jpeg.estimate_quality(standard) == level
-        tables = [jpeg._scaled(jpeg.MOZJPEG_TABLE, level)] * (1 if mode == "L" else 2)
+        assert estimate_quality(standard) == level
+        tables = [scaled(MOZJPEG_TABLE, level)] * (1 if mode == "L" else 2)
         mozjpeg = Image.open(io.BytesIO(save_to_bytes(Image.new(mode, (16, 16)), "JPEG",
                                                       qtables=tables)))
-        estimate = jpeg.estimate_quality(mozjpeg)  # qualities 1 and 2 give the same tables
-        assert jpeg._scaled(jpeg.MOZJPEG_TABLE, estimate) == jpeg._scaled(jpeg.MOZJPEG_TABLE, level)
+        estimate = estimate_quality(mozjpeg)  # qualities 1 and 2 give the same tables
+        assert scaled(MOZJPEG_TABLE, estimate) == scaled(MOZJPEG_TABLE, level)

@@ -19,7 +19,7 @@ from optimize_images.results import FAILED, SKIPPED
 from optimize_images.settings import Settings
 
 from fuzzing import UNPLAIN, seed_images
-from helpers import encode, photo, run_cli
+from helpers import encode, photo, replace_format, run_cli
 
 
 def chunk(kind, data):
@@ -136,10 +136,9 @@ def test_a_bug_of_ours_is_called_an_internal_error_not_a_corrupt_file(tmp_path, 
 
 
 def test_an_encoder_refusing_is_not_called_a_corrupt_file(tmp_path, monkeypatch):
-    from optimize_images.formats import jpeg
     path = tmp_path / "a.jpg"
     path.write_bytes(encode(photo((32, 24)), "JPEG", quality=95))
-    monkeypatch.setattr(jpeg, "prepare", lambda image, settings: image.convert("LAB"))
+    replace_format(monkeypatch, "JPEG", prepare=lambda image, settings: image.convert("LAB"))
     result = pipeline.optimize_file(str(path), Settings(dry_run=True, jobs=1, quality=80))
     assert result.status == FAILED
     assert result.reason == "Pillow cannot process this JPEG image"

@@ -1,62 +1,49 @@
-"""The formats we read and write: one small module each, tables derived from them.
+"""The formats we read and write: one small module each, registered by its record.
 
-Every format module declares, at its top:
-- NAME: Pillow's format name; EXTENSIONS: the suffixes that make discovery
-  look at a file (the first is what a file converted to it is named with);
-- ROLE: what a source file of the format gets (a `base.Role`: in place,
-  convert only, left alone);
-- inspect(image, data) → `base.Facts`: what the pipeline needs to know about
-  a source file (stored without loss? its quality and subsampling? a reason
-  to leave it alone?), from the opened image and the file's bytes.
-A format may add describe(image, data) → (label, value) pairs that -i shows.
-A format we write also has CODEC (the Pillow feature its encoder needs; None:
-always built in), prepare(image, settings) (the image in a mode the format
-stores), encode(image, job) → `base.Encoded`, is_marked(image) (whether
-we wrote the file: see base.MARKER), and working_memory(job) → (bytes a pixel
-the work needs, as benchmarks/memory.py measured them, what the encoding is
-called), which --max-memory's estimate reads; one that keeps animations has
-encode_animation(source, job); one that Pillow opens only through an optional
-package has accept(prefix), register_opener() and OPENER_MISSING.
-
-Registration is the `PLUGINS` tuple below: its order is the order in which
-tables and messages list the formats. Nothing is probed at import: whether
-this Pillow has a codec is asked when a run needs to know.
+Each format module ends with `FORMAT`, a `contract.Format` that names what
+the format can do (see `contract` for every capability). `FORMATS` below
+registers the records, by name; its order is the order in which tables and
+messages list the formats. Everything here reads the records, never the
+modules. Nothing is probed at import: whether this Pillow has a codec is
+asked when a run needs to know.
 """
 
 import io
 import warnings
 
-from PIL import Image, features
+from PIL import Image, ImageSequence, features
 
 from . import avif, bmp, gif, heif, jpeg, mpo, png, tiff, webp
-from .base import Encoded, Facts, Job, Role, save_to_bytes  # noqa: F401  (the table's API)
+from .base import Encoded, Inspection, Job, NoGain, save_to_bytes  # noqa: F401  (the API)
+from .contract import Format, Role  # noqa: F401  (the API)
 
-PLUGINS = (jpeg, png, webp, gif, tiff, bmp, avif, heif, mpo)
-FORMATS = {plugin.NAME: plugin for plugin in PLUGINS}
-# The formats we write, by name.
-HANDLERS = {plugin.NAME: plugin for plugin in PLUGINS if hasattr(plugin, "encode")}
-IN_PLACE = tuple(plugin.NAME for plugin in PLUGINS if plugin.ROLE is Role.IN_PLACE)
-CONVERT_ONLY = tuple(plugin.NAME for plugin in PLUGINS if plugin.ROLE is Role.CONVERT_ONLY)
+FORMATS = {module.FORMAT.name: module.FORMAT
+           for module in (jpeg, png, webp, gif, tiff, bmp, avif, heif, mpo)}
+IN_PLACE = tuple(name for name, record in FORMATS.items() if record.role is Role.IN_PLACE)
+CONVERT_ONLY = tuple(name for name, record in FORMATS.items()
+                     if record.role is Role.CONVERT_ONLY)
+WRITTEN = tuple(name for name, record in FORMATS.items() if record.writes)
 # Suffixes that make discovery look at a file; its content decides what it is.
-IMAGE_EXTENSIONS = tuple(suffix for plugin in PLUGINS for suffix in plugin.EXTENSIONS)
+IMAGE_EXTENSIONS = tuple(suffix for record in FORMATS.values() for suffix in record.extensions)
 
 
-def handler_for(format_name):
-    """The module of a format we write, or None."""
-    return HANDLERS.get(format_name)
+def encoder_for(format_name):
+    """The `Format` of a format we write, or None."""
+    record = FORMATS.get(format_name)
+    return record if record is not None and record.writes else None
 
 
 def extension_for(format_name):
     """The suffix a file converted to this format gets."""
-    return FORMATS[format_name].EXTENSIONS[0]
+    return FORMATS[format_name].extensions[0]
 
 
 def can_write(format_name):
     """True when this Pillow build has the codec to write `format_name`."""
-    handler = handler_for(format_name)
-    if handler is None:
+    record = encoder_for(format_name)
+    if record is None:
         return False
-    return handler.CODEC is None or _has_feature(handler.CODEC)
+    return record.codec is None or _has_feature(record.codec)
 
 
 def _has_feature(feature):
@@ -66,42 +53,44 @@ def _has_feature(feature):
 
 
 def writable_formats():
-    return [name for name in HANDLERS if can_write(name)]
+    return [name for name in WRITTEN if can_write(name)]
 
 
 def inspect(image, data):
-    """The `Facts` of a source file whose format we handle."""
+    """The `Inspection` of a source file whose format we handle."""
     return FORMATS[image.format].inspect(image, data)
 
 
-def describe(image, data):
+def details(image, data):
     """What -i tells about a file besides what every image has: (label, value) pairs."""
-    plugin = FORMATS.get(image.format)
-    return plugin.describe(image, data) if hasattr(plugin, "describe") else ()
+    record = FORMATS.get(image.format)
+    return record.details(image, data) if record is not None and record.details else ()
 
 
 def is_marked(image):
     """True when we wrote this file (it carries our marker)."""
-    handler = handler_for(image.format)
-    return handler is not None and handler.is_marked(image)
+    record = encoder_for(image.format)
+    return record is not None and record.is_marked(image)
 
 
 def keeps_animations(format_name):
     """True when we can re-save the format's animations frame by frame."""
-    return hasattr(HANDLERS.get(format_name), "encode_animation")
+    record = encoder_for(format_name)
+    return record is not None and record.encode_animation is not None
 
 
 def converts_big_photos(format_name):
     """True when -cb converts the big photographic files of this format."""
-    return getattr(FORMATS.get(format_name), "CONVERTS_BIG_PHOTOS", False)
+    record = FORMATS.get(format_name)
+    return record is not None and record.converts_big_photos
 
 
 def optional_opener(prefix):
-    """The module of a format Pillow opens only through an optional package, when the
-    file's first bytes are that format's; else None."""
-    for plugin in PLUGINS:
-        if hasattr(plugin, "accept") and plugin.accept(prefix):
-            return plugin
+    """The `Format` Pillow opens only through an optional package, when the file's first
+    bytes are that format's; else None."""
+    for record in FORMATS.values():
+        if record.opener is not None and record.opener.accept(prefix):
+            return record
     return None
 
 
@@ -120,3 +109,18 @@ def decode_check(data, expected_size):
         image.draft(image.mode, (1, 1))
         image.load()
     return mode
+
+
+def same_animation(source, data):
+    """True when the animation re-saved as `data` renders every frame of `source` the same,
+    with the same durations and loop count."""
+    with Image.open(io.BytesIO(data)) as copy:
+        if copy.n_frames != source.n_frames or copy.info.get("loop") != source.info.get("loop"):
+            return False
+        for original, resaved in zip(ImageSequence.Iterator(source), ImageSequence.Iterator(copy)):
+            if original.info.get("duration", 0) != resaved.info.get("duration", 0):
+                return False
+            if original.convert("RGBA").tobytes() != resaved.convert("RGBA").tobytes():
+                return False
+    source.seek(0)
+    return True

@@ -1,12 +1,10 @@
 """AVIF: read and converted; written (where this Pillow has the codec) at the searched quality."""
 
-from .base import (Role, encode_searched, lossy_source, rgb_or_rgba, roundtrip_with,
-                   xmp_is_marked)
+from .base import lossy_source, rgb_or_rgba, xmp_is_marked
+from .contract import Format, Role
+from .lossy import encode_searched, roundtrip_with
 
 NAME = "AVIF"
-EXTENSIONS = (".avif",)
-ROLE = Role.CONVERT_ONLY
-CODEC = "avif"
 BYTES_PER_PIXEL = 35  # the memory the work needs, a pixel (see working_memory)
 inspect = lossy_source
 prepare = rgb_or_rgba
@@ -21,3 +19,8 @@ def working_memory(job):
 
 def encode(image, job):
     return encode_searched(image, job, NAME, roundtrip_with(NAME))
+
+
+FORMAT = Format(
+    name=NAME, extensions=(".avif",), role=Role.CONVERT_ONLY, inspect=inspect, codec="avif",
+    prepare=prepare, encode=encode, is_marked=is_marked, working_memory=working_memory)

@@ -1,8 +1,9 @@
 """BMP: read and converted (with -ca or -cf), never rewritten in place."""
 
-from .base import Role, lossless_source
+from .base import lossless_source
+from .contract import Format, Role
 
 NAME = "BMP"
-EXTENSIONS = (".bmp",)
-ROLE = Role.CONVERT_ONLY
 inspect = lossless_source
+
+FORMAT = Format(name=NAME, extensions=(".bmp",), role=Role.CONVERT_ONLY, inspect=inspect)

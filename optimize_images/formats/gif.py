@@ -1,16 +1,11 @@
 """GIF: a lossless re-save with an optimized palette; animations only when nothing is lost."""
 
-import io
-
 from PIL import Image, ImageSequence
 
-from ..errors import Skip
-from .base import MARKER, MARKER_TEXT, Encoded, Role, lossless_source, save_to_bytes
+from .base import MARKER, MARKER_TEXT, Encoded, lossless_source, save_to_bytes
+from .contract import Format, Role
 
 NAME = "GIF"
-EXTENSIONS = (".gif",)
-ROLE = Role.IN_PLACE
-CODEC = None  # always built in
 BYTES_PER_PIXEL = 4  # the memory the work needs, a pixel (see working_memory)
 inspect = lossless_source
 
@@ -26,7 +21,8 @@ def encode(image, job):
 
 
 def encode_animation(source, job):
-    """Re-save every frame; Skip unless frames, durations and loop all survive."""
+    """Every frame re-saved, with its duration and the loop count (whether all of them
+    survive is checked by the pipeline: `formats.same_animation`)."""
     durations = [frame.info.get("duration", 0) for frame in ImageSequence.Iterator(source)]
     source.seek(0)
     params = {"save_all": True, "optimize": True, "duration": durations,
@@ -35,23 +31,7 @@ def encode_animation(source, job):
         params["loop"] = source.info["loop"]
     data = save_to_bytes(source, NAME, **params)
     source.seek(0)
-    if not _same_animation(source, data):
-        raise Skip("animated GIF: a re-save would not keep every frame as it is")
     return Encoded(data)
-
-
-def _same_animation(source, data):
-    """Every frame renders the same, with the same duration and loop count."""
-    with Image.open(io.BytesIO(data)) as copy:
-        if copy.n_frames != source.n_frames or copy.info.get("loop") != source.info.get("loop"):
-            return False
-        for original, resaved in zip(ImageSequence.Iterator(source), ImageSequence.Iterator(copy)):
-            if original.info.get("duration", 0) != resaved.info.get("duration", 0):
-                return False
-            if original.convert("RGBA").tobytes() != resaved.convert("RGBA").tobytes():
-                return False
-    source.seek(0)
-    return True
 
 
 def working_memory(job):
@@ -62,3 +42,10 @@ def working_memory(job):
 
 def is_marked(image):
     return (image.info.get("comment") or b"").startswith(MARKER.encode())
+
+
+FORMAT = Format(
+    name=NAME, extensions=(".gif",), role=Role.IN_PLACE, inspect=inspect,
+    codec=None,  # always built in
+    prepare=prepare, encode=encode, is_marked=is_marked, working_memory=working_memory,
+    encode_animation=encode_animation)

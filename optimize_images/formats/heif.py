@@ -4,11 +4,10 @@ Pillow cannot open HEIF by itself: `accept` recognises its first bytes and
 `register_opener` teaches Pillow, when pillow-heif is installed.
 """
 
-from .base import Role, lossy_source
+from .base import lossy_source
+from .contract import Format, Opener, Role
 
 NAME = "HEIF"
-EXTENSIONS = (".heic", ".heif")
-ROLE = Role.CONVERT_ONLY
 inspect = lossy_source
 OPENER_MISSING = ("HEIC/HEIF needs the optional pillow-heif package "
                   "(pip install 'optimize-images[heif]')")
@@ -30,3 +29,8 @@ def register_opener():
         return False
     pillow_heif.register_heif_opener()
     return True
+
+
+FORMAT = Format(
+    name=NAME, extensions=(".heic", ".heif"), role=Role.CONVERT_ONLY, inspect=inspect,
+    opener=Opener(accept=accept, register=register_opener, missing=OPENER_MISSING))

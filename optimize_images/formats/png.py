@@ -21,15 +21,11 @@ from PIL.PngImagePlugin import PngInfo
 from ..reductions import SIXTEEN_BITS, eight_bit, exact_forms, same_pixels, sixteen_bit_mode
 from ..scanlines import ADAPTIVE, METHODS, NONE, STRATEGIES, Scanlines, deflated
 from ..transforms import reduce_colors
-from .base import MARKER, MARKER_TEXT, Encoded, Facts, Role, save_to_bytes
+from .base import MARKER, MARKER_TEXT, Encoded, Inspection, save_to_bytes
+from .contract import Format, Role
 
 NAME = "PNG"
-EXTENSIONS = (".png", ".apng")
-ROLE = Role.IN_PLACE
-CODEC = "zlib"
 BYTES_PER_PIXEL = 11  # the memory the work needs, a pixel (see working_memory)
-# -cb converts the big photographic files of this format (to JPEG, or -cf's target).
-CONVERTS_BIG_PHOTOS = True
 # The optional extra: pip install "optimize-images[png]" brings this package.
 OXIPNG_PACKAGE = "pyoxipng"
 
@@ -62,9 +58,9 @@ FAST = STRATEGIES["default"]
 def inspect(image, data):
     """Lossless; a 16-bit colour PNG is refused: Pillow would keep only 8 bits per channel."""
     if _bit_depth(data) == 16 and image.mode in ("RGB", "RGBA"):
-        return Facts(lossless=True,
-                     refusal="16-bit colour PNG: Pillow would keep only 8 bits per channel")
-    return Facts(lossless=True)
+        return Inspection(lossless=True, refusal=("16-bit colour PNG: Pillow would keep only "
+                                                  "8 bits per channel"))
+    return Inspection(lossless=True)
 
 
 def _bit_depth(data):
@@ -287,3 +283,9 @@ def working_memory(job):
 
 def is_marked(image):
     return str(image.info.get("Software", "")).startswith(MARKER)
+
+
+FORMAT = Format(
+    name=NAME, extensions=(".png", ".apng"), role=Role.IN_PLACE, inspect=inspect, codec="zlib",
+    prepare=prepare, encode=encode, is_marked=is_marked, working_memory=working_memory,
+    converts_big_photos=True)  # -cb converts its big photographic files (to JPEG, or -cf's)

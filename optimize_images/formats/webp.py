@@ -1,35 +1,27 @@
 """WebP: lossy at the searched quality, or lossless where that is what the source was."""
 
-from ..errors import Skip
 from ..transforms import looks_photographic
-from .base import (MARKER_XMP, Encoded, Facts, Role, encode_searched, rgb_or_rgba,
-                   roundtrip_with, save_to_bytes, xmp_is_marked)
+from .base import MARKER_XMP, Encoded, Inspection, rgb_or_rgba, save_to_bytes, xmp_is_marked
+from .contract import Format, Role
+from .lossy import encode_searched, roundtrip_with
 
 NAME = "WEBP"
-EXTENSIONS = (".webp",)
-ROLE = Role.IN_PLACE
-CODEC = "webp"
 MAX_SIDE = 16383  # libwebp's limit, on either side
 # The memory the work needs, a pixel (see working_memory): lossy, with or without alpha;
 # lossless, by -wm (libwebp's lossless coder needs half as much again at 5 and 6).
 BYTES_PER_PIXEL = {"RGB": 23, "RGBA": 26}
 LOSSLESS_BYTES_PER_PIXEL = (36, 36, 36, 36, 36, 52, 57)
+prepare = rgb_or_rgba
 is_marked = xmp_is_marked
 
 
 def inspect(image, data):
-    return Facts(lossless=is_lossless(data))
+    return Inspection(lossless=is_lossless(data))
 
 
-def describe(image, data):
+def details(image, data):
     """What -i tells about a WebP."""
     return (("compression", "lossless" if is_lossless(data) else "lossy"),)
-
-
-def prepare(image, settings):
-    if max(image.size) > MAX_SIDE:
-        raise Skip(f"too large for WebP (at most {MAX_SIDE} pixels a side)")
-    return rgb_or_rgba(image, settings)
 
 
 def working_memory(job):
@@ -85,3 +77,10 @@ def is_lossless(data):
         size = int.from_bytes(data[offset + 4:offset + 8], "little")
         offset += 8 + size + (size & 1)
     return False
+
+
+FORMAT = Format(
+    name=NAME, extensions=(".webp",), role=Role.IN_PLACE, inspect=inspect, details=details,
+    label="WebP",
+    codec="webp", prepare=prepare, encode=encode, is_marked=is_marked,
+    working_memory=working_memory, max_side=MAX_SIDE)
