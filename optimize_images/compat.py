@@ -1,6 +1,7 @@
 """Pillow API differences, resolved once (Pillow 9.5 up to the newest)."""
 
 import contextlib
+import io
 
 from PIL import Image, ImageMath
 
@@ -46,3 +47,10 @@ def image_math(function, *images):
         return ImageMath.lambda_eval(
             lambda operands: function(*(operands[name] for name in names)), **arguments)
     return ImageMath.eval(f"function({', '.join(names)})", function=function, **arguments)
+
+
+def save_to_bytes(image, format_name, **params):
+    """Encode in memory: never let Pillow write (and truncate) a real file."""
+    buffer = io.BytesIO()
+    image.save(buffer, format_name, **{k: v for k, v in params.items() if v is not None})
+    return buffer.getvalue()

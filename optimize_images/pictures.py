@@ -7,7 +7,8 @@ faster than its default, for files about a tenth larger.
 
 import os
 
-from . import formats, writer
+from . import writer
+from .compat import save_to_bytes
 
 # A suffix → Pillow's format name and the options it encodes with.
 LOSSLESS_ENCODERS = {".png": ("PNG", {}), ".webp": ("WEBP", {"lossless": True, "method": 0})}
@@ -19,7 +20,7 @@ def write_picture(path, picture):
     folder = os.path.dirname(path)
     if folder:
         os.makedirs(folder, exist_ok=True)
-    writer.replace_file(path, formats.save_to_bytes(picture, format_name, **params))
+    writer.replace_file(path, save_to_bytes(picture, format_name, **params))
 
 
 def stem(path):

@@ -25,8 +25,7 @@ from PIL import Image
 
 from . import metrics
 from .compare.fragment import best_window
-from .compat import Resampling, image_math
-from .formats.base import save_to_bytes
+from .compat import Resampling, image_math, save_to_bytes
 from .grid import outlined
 from .local_means import CENTRE, centred
 from .metrics import C1, C2

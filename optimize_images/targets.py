@@ -26,10 +26,8 @@ import math
 from PIL import ImageFilter
 
 from .compat import image_math
+from .settings import BUTTERAUGLI  # the butteraugli distance each preset aims at
 
-# The butteraugli distance each preset aims at: below 1 no visible difference,
-# about 2 visible on close inspection.
-BUTTERAUGLI = {"low": 2.4, "medium": 2.0, "high": 1.7, "veryhigh": 1.4}
 # The fit (benchmarks/visible_quality.py), per preset.
 INTERCEPTS = {"low": -2.33, "medium": -2.63, "high": -2.92, "veryhigh": -3.23}
 SLOPE = -2.10

@@ -1,11 +1,11 @@
 """Values shared by the format modules and the pipeline: inspections, jobs, encodings, the marker."""
 
-import io
 from dataclasses import dataclass
 from typing import Optional
 
 from ..version import __version__
 from ..settings import Settings
+from ..compat import save_to_bytes  # noqa: F401  (every format module encodes with it)
 from ..modes import has_alpha, to_8bit
 
 # Every file we write carries this text (a JPEG comment, a PNG tEXt chunk, WebP
@@ -73,12 +73,6 @@ class NoGain:
     source_quality: int
     quality: int  # the quality the encoder would use
 
-
-def save_to_bytes(image, format_name, **params):
-    """Encode in memory: never let Pillow write (and truncate) a real file."""
-    buffer = io.BytesIO()
-    image.save(buffer, format_name, **{k: v for k, v in params.items() if v is not None})
-    return buffer.getvalue()
 
 
 def rgb_or_rgba(image, settings):
