@@ -1,7 +1,7 @@
 """Figures of the package's shape, to compare before and after a redesign.
 
 Prints: the modules and their lines (mean, median, largest, how many over 300), the
-layers docs/architecture.md states and how many modules each holds, the imports that
+layers docs/architecture.md states and how many folders each holds, the imports that
 run from a lower layer to a higher one (tests/test_architecture.py's reading of the
 page and of the code), the largest fan-in and fan-out, the pairs of places that
 `duplicates` finds in optimize_images/ (when the command is installed), and with
@@ -55,20 +55,21 @@ def main(argv=None):
     print(f"modules: {len(known)}; lines: {sum(values)} in all, mean {statistics.mean(values):.0f}, "
           f"median {statistics.median(values):.0f}, largest {max(values)} "
           f"({max(lengths, key=lengths.get)}), over 300: {sum(value > 300 for value in values)}")
-    folders = Counter(name.split(".")[0] if "." in name else "(top level)" for name in known)
+    folders = Counter(page.unit_of(name) if (page.PACKAGE / page.unit_of(name)).is_dir()
+                      else "(top level)" for name in known)
     print("modules per folder: " + ", ".join(f"{folder} {count}"
                                              for folder, count in sorted(folders.items())))
-    layers = page.stated_layers()
-    per_layer = Counter(layers.values())
+    units = page.stated_units()
+    per_layer = Counter(units.values())
     print(f"layers on docs/architecture.md: {len(per_layer)} "
-          f"({', '.join(str(per_layer[layer]) for layer in sorted(per_layer))} modules)")
+          f"({', '.join(str(per_layer[layer]) for layer in sorted(per_layer))} folders or "
+          f"top-level modules)")
     graph = page.import_graph()
-    upward = [(name, other) for name, others in graph.items() for other in others
-              if name in layers and other in layers and layers[other] >= layers[name]]
+    upward = page.upward_imports()
     print(f"imports of ours: {sum(len(others) for others in graph.values())}; from a lower "
-          f"layer to a higher or the same one: {len(upward)}")
-    for name, other in upward:
-        print(f"  {name} (layer {layers[name]}) imports {other} (layer {layers[other]})")
+          f"layer to a higher or the same one (outside a folder): {len(upward)}")
+    for line in upward:
+        print(f"  {line}")
     fan_in = Counter(other for others in graph.values() for other in others)
     fan_out = {name: len(others) for name, others in graph.items()}
     print(f"most imported: {', '.join(f'{name} {count}' for name, count in fan_in.most_common(5))}")

@@ -19,8 +19,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
-from optimize_images import diffmap, grid  # noqa: E402
-from optimize_images.pictures import write_picture  # noqa: E402
+from optimize_images.draw import diffmap, grid  # noqa: E402
+from optimize_images.draw.pictures import write_picture  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
 SOURCE = os.path.join(ROOT, "samples", "chelsea.jpg")

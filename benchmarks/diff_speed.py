@@ -35,9 +35,10 @@ sys.path.insert(0, str(REPO))
 
 from PIL import Image, ImageChops, ImageDraw  # noqa: E402
 
-from optimize_images import diffmap, metrics  # noqa: E402
-from optimize_images.compare import command as compare_command  # noqa: E402
-from optimize_images.pixelmatch import ANTI_ALIASED_COLOUR, DIFFERENT_COLOUR  # noqa: E402
+from optimize_images.draw import diffmap
+from optimize_images.measure import metrics  # noqa: E402
+from optimize_images.commands.compare import command as compare_command  # noqa: E402
+from optimize_images.measure.pixelmatch import ANTI_ALIASED_COLOUR, DIFFERENT_COLOUR  # noqa: E402
 
 DEFAULT_PHOTO = REPO.parent / "shared" / "corpus" / "photos" / "jolla.jpg"
 ONE_MEGAPIXEL = (1000, 1000)

@@ -27,9 +27,9 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from optimize_images.pipeline import optimize_file  # noqa: E402
-from optimize_images.results import OPTIMIZED  # noqa: E402
-from optimize_images.settings import Settings  # noqa: E402
+from optimize_images.image.pipeline import optimize_file  # noqa: E402
+from optimize_images.common.results import OPTIMIZED  # noqa: E402
+from optimize_images.common.settings import Settings  # noqa: E402
 
 DEFAULT_FOLDER = HERE.parent.parent / "shared" / "corpus" / "photos"
 TARGET = 1.15

@@ -19,9 +19,10 @@ sys.path.insert(0, str(REPO))
 
 from PIL import Image  # noqa: E402
 
-from optimize_images import formats, metrics, transforms  # noqa: E402
-from optimize_images.formats.base import Job  # noqa: E402
-from optimize_images.settings import Settings  # noqa: E402
+from optimize_images.image import formats, transforms
+from optimize_images.measure import metrics  # noqa: E402
+from optimize_images.image.formats.base import Job  # noqa: E402
+from optimize_images.common.settings import Settings  # noqa: E402
 
 
 def photos(folder):

@@ -178,11 +178,12 @@ def compare_fragments(paths):
     """Per lossy result: the SSIM of the fragment each choice makes, and each choice's time."""
     from PIL import Image
 
-    from optimize_images import metrics, preview
-    from optimize_images.compare.fragment import best_window
-    from optimize_images.pipeline import optimize_data
-    from optimize_images.settings import Settings
-    from optimize_images.transforms import orientation_of, upright
+    from optimize_images.measure import metrics
+    from optimize_images.draw import preview
+    from optimize_images.measure.fragment import best_window
+    from optimize_images.image.pipeline import optimize_data
+    from optimize_images.common.settings import Settings
+    from optimize_images.image.transforms import orientation_of, upright
 
     print("\nfragments of the lossy results: SSIM on the fragment chosen on 8x8 blocks "
           "(the report) and on the local SSIM map (compare)")

@@ -100,8 +100,8 @@ def ssim_function():
         from skimage.metrics import structural_similarity
     except ImportError:
         sys.path.insert(0, str(REPO))
-        from optimize_images.metrics import ssim
-        return "optimize_images.metrics.ssim (scikit-image not installed)", ssim
+        from optimize_images.measure.metrics import ssim
+        return "optimize_images.measure.metrics.ssim (scikit-image not installed)", ssim
 
     def reference(a, b):
         return float(structural_similarity(

@@ -184,9 +184,9 @@ def largest_accepted_side(mode, flags):
     """The side of the largest square image of `mode` that the pipeline's estimate lets
     through --max-memory's default with these flags (found by bisection on a stand-in),
     and --max-pixels's."""
-    from optimize_images import formats, rules
-    from optimize_images.errors import Fail
-    from optimize_images.settings import Settings
+    from optimize_images.image import formats, rules
+    from optimize_images.common.errors import Fail
+    from optimize_images.common.settings import Settings
 
     settings = Settings(convert_to=flags[1], webp_lossless="-wl" in flags)
     handler = formats.encoder_for(settings.conversion_target)
@@ -207,7 +207,7 @@ def largest_accepted_side(mode, flags):
 def measure_png_work(work, table):
     """The trials at their cap, without the png extra (and with it, where installed, beside
     oxipng); oxipng's own need from runs at 9 and 36 MP, where the trials do not run."""
-    from optimize_images.formats import png
+    from optimize_images.image.formats import png
 
     side = math.isqrt(png.TRIAL_BYTES // 4)
     path = _save(work / "trials.png", _big_picture(side, "RGBA"), compress_level=1)

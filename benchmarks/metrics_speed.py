@@ -131,7 +131,8 @@ def load_implementation(implementation, reuse_memory):
     """(the comparison function, the context to call it in)."""
     if implementation in ("ours", "search"):
         sys.path.insert(0, str(REPO))
-        from optimize_images import compat, metrics, scoring
+        from optimize_images.common import compat
+        from optimize_images.measure import metrics, scoring
 
         context = compat.reusing_memory() if reuse_memory else nullcontext()
         if implementation == "ours":

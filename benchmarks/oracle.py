@@ -47,8 +47,8 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from judge import butteraugli, have_butteraugli, mean  # noqa: E402
-from optimize_images import metrics  # noqa: E402
-from optimize_images.formats import jpeg_tables  # noqa: E402
+from optimize_images.measure import metrics  # noqa: E402
+from optimize_images.image.formats import jpeg_tables  # noqa: E402
 
 DEFAULT_FOLDER = HERE.parent.parent / "shared" / "corpus" / "photos"
 CACHE = HERE / ".cache"

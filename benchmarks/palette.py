@@ -39,13 +39,13 @@ sys.path.insert(0, str(HERE.parent))
 sys.modules["oxipng"] = None  # our bytes: Pillow alone
 
 import judge  # noqa: E402
-from optimize_images.compat import Dither, Quantize  # noqa: E402
-from optimize_images.formats import png  # noqa: E402
-from optimize_images.formats.base import Job  # noqa: E402
-from optimize_images.modes import has_alpha, opaque_rgb  # noqa: E402
-from optimize_images.reductions import eight_bit  # noqa: E402
-from optimize_images.settings import Settings  # noqa: E402
-from optimize_images.transforms import reduce_colors  # noqa: E402
+from optimize_images.common.compat import Dither, Quantize  # noqa: E402
+from optimize_images.image.formats import png  # noqa: E402
+from optimize_images.image.formats.base import Job  # noqa: E402
+from optimize_images.common.modes import has_alpha, opaque_rgb  # noqa: E402
+from optimize_images.image.reductions import eight_bit  # noqa: E402
+from optimize_images.common.settings import Settings  # noqa: E402
+from optimize_images.image.transforms import reduce_colors  # noqa: E402
 
 CORPUS = HERE.parent.parent / "shared" / "corpus"
 METHODS = {"median cut": Quantize.MEDIANCUT, "max coverage": Quantize.MAXCOVERAGE,

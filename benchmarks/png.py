@@ -45,8 +45,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from throughput import REPO, fresh_copy, ours_command, ours_environment  # noqa: E402
 
-from optimize_images.formats.base import MARKER_TEXT  # noqa: E402
-from optimize_images.reductions import same_pixels  # noqa: E402
+from optimize_images.image.formats.base import MARKER_TEXT  # noqa: E402
+from optimize_images.image.reductions import same_pixels  # noqa: E402
 
 DEFAULT_FOLDER = REPO.parent / "shared" / "corpus" / "graphics"
 MARKER_BYTES = 12 + len(b"Software\0") + len(MARKER_TEXT)

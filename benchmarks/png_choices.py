@@ -36,11 +36,11 @@ sys.modules["oxipng"] = None  # Pillow alone
 
 from png import DEFAULT_FOLDER, OTHER_FORMATS  # noqa: E402
 
-from optimize_images.formats import png  # noqa: E402
-from optimize_images.formats.base import Job  # noqa: E402
-from optimize_images.reductions import exact_forms  # noqa: E402
-from optimize_images.scanlines import METHODS, STRATEGIES, deflated  # noqa: E402
-from optimize_images.settings import Settings  # noqa: E402
+from optimize_images.image.formats import png  # noqa: E402
+from optimize_images.image.formats.base import Job  # noqa: E402
+from optimize_images.image.reductions import exact_forms  # noqa: E402
+from optimize_images.image._scanlines import METHODS, STRATEGIES, deflated  # noqa: E402
+from optimize_images.common.settings import Settings  # noqa: E402
 
 STEPS = ("plain", "+ exact reductions", "+ strategies", "ours", "exhaustive")
 

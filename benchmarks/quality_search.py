@@ -32,11 +32,12 @@ sys.path.insert(0, str(REPO))
 
 from PIL import Image  # noqa: E402
 
-from optimize_images import metrics, quality, sampling, scoring, transforms  # noqa: E402
-from optimize_images.formats import jpeg  # noqa: E402
-from optimize_images.formats.base import Job, NoGain, save_to_bytes  # noqa: E402
-from optimize_images.formats.jpeg_tables import estimate_quality, subsampling_of  # noqa: E402
-from optimize_images.settings import Settings  # noqa: E402
+from optimize_images.measure import metrics, quality, sampling, scoring
+from optimize_images.image import transforms  # noqa: E402
+from optimize_images.image.formats import jpeg  # noqa: E402
+from optimize_images.image.formats.base import Job, NoGain, save_to_bytes  # noqa: E402
+from optimize_images.image.formats.jpeg_tables import estimate_quality, subsampling_of  # noqa: E402
+from optimize_images.common.settings import Settings  # noqa: E402
 
 FULL_METRICS = {"ssim": metrics.ssim, "ms-ssim": metrics.ms_ssim}
 TOLERANCE, WORST = 0.003, 0.006

@@ -43,9 +43,9 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from helpers import photo, write  # noqa: E402  (tests/helpers.py, after the path is set)
 from throughput import fresh_copy  # noqa: E402
-from optimize_images import cluster  # noqa: E402
+from optimize_images.run import cluster  # noqa: E402
 from optimize_images.api import optimize_with  # noqa: E402
-from optimize_images.settings import Settings  # noqa: E402
+from optimize_images.common.settings import Settings  # noqa: E402
 
 DEFAULT_FOLDER = REPO.parent / "shared" / "corpus" / "photos"
 

@@ -174,8 +174,8 @@ def find_ssim():
     """A function ssim(luma_a, luma_b) on Pillow images, or None with a note."""
     sys.path.insert(0, str(REPO))
     try:
-        from optimize_images.metrics import ssim
-        print("quality check: optimize_images.metrics.ssim")
+        from optimize_images.measure.metrics import ssim
+        print("quality check: optimize_images.measure.metrics.ssim")
         return ssim
     except ImportError:
         pass
@@ -183,7 +183,7 @@ def find_ssim():
         import numpy
         from skimage.metrics import structural_similarity
     except ImportError:
-        print("quality check skipped: neither optimize_images.metrics nor scikit-image "
+        print("quality check skipped: neither optimize_images.measure.metrics nor scikit-image "
               "is importable")
         return None
     print("quality check: scikit-image (Wang et al.'s settings)")

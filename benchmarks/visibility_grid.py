@@ -34,10 +34,10 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import judge  # noqa: E402
-from optimize_images import metrics  # noqa: E402
-from optimize_images.formats import jpeg  # noqa: E402
-from optimize_images.formats.jpeg_tables import estimate_quality, subsampling_of  # noqa: E402
-from optimize_images.settings import Settings  # noqa: E402
+from optimize_images.measure import metrics  # noqa: E402
+from optimize_images.image.formats import jpeg  # noqa: E402
+from optimize_images.image.formats.jpeg_tables import estimate_quality, subsampling_of  # noqa: E402
+from optimize_images.common.settings import Settings  # noqa: E402
 
 CACHE = HERE / ".cache" / "visibility"
 SUFFIXES = (".jpg", ".jpeg", ".png")

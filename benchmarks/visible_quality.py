@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import visibility_grid  # noqa: E402
-from optimize_images import sampling, targets  # noqa: E402
+from optimize_images.measure import sampling, targets  # noqa: E402
 
 FIXED_TARGETS = {"low": 0.965, "medium": 0.975, "high": 0.98, "veryhigh": 0.985}
 LOW, HIGH = 50, 95  # the grid's top; the search's range goes on to 100

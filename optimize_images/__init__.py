@@ -14,16 +14,16 @@ The public API, re-exported here (see `api` for the details):
 - `Settings` holds every option (keyword-only, as the long flags name them).
 - Every exception raised on purpose is an `OptimizeImagesError`.
 
-The metrics (`optimize_images.metrics`) and diff maps (`optimize_images.diffmap`)
+The metrics (`optimize_images.measure.metrics`) and diff maps (`optimize_images.draw.diffmap`)
 are public modules of their own.
 """
 
-from .version import __version__
 from .api import Outcome, find, optimize, optimize_bytes, optimize_file, optimize_with, watch_with
-from .errors import (CannotStart, Fail, Locked, OptimizeImagesError, OptionError, Skip,
-                     UsageError)
-from .results import Result, Summary
-from .settings import Settings
+from .version import __version__
+from .common.errors import (CannotStart, Fail, Locked, OptimizeImagesError, OptionError, Skip,
+                            UsageError)
+from .common.results import Result, Summary
+from .common.settings import Settings
 
 __all__ = [
     "__version__", "optimize", "optimize_bytes", "optimize_with", "watch_with", "find",

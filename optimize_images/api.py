@@ -13,17 +13,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
-from .cluster import connected
-from .discovery import Candidate, find, find_stale_temporaries, output_dir_holding, roots
-from .errors import CannotStart, Locked, OptionError
-from .lock import TreeLock
-from .options import check_keywords
-from .pipeline import optimize_data, optimize_file
-from .reasons import system_words
-from .results import Result, Summary
-from .runner import optimize_candidates
-from .settings import FILE_OPTIONS, Settings, flag_of
-from .watch import watch
+from .common.errors import CannotStart, Locked, OptionError
+from .common.options import check_keywords
+from .common.reasons import system_words
+from .common.results import Result, Summary
+from .common.settings import FILE_OPTIONS, Settings, flag_of
+from .image.pipeline import optimize_data, optimize_file
+from .run.cluster import connected
+from .run.discovery import Candidate, find, find_stale_temporaries, output_dir_holding, roots
+from .run.lock import TreeLock
+from .run.runner import optimize_candidates
+from .run.watch import watch
 
 __all__ = ["Outcome", "optimize", "optimize_bytes", "optimize_with", "watch_with", "find",
            "optimize_file", "CannotStart", "Locked"]

@@ -9,13 +9,15 @@ import sys
 
 import PIL
 
-from . import api, formats, reasons, results
-from .errors import CannotStart, Fail, Locked, OptionError, Skip, UsageError
-from .html_report import Audit
-from .imageinfo import file_info
-from .options import USAGE_ERROR, Exit, Parser, add_options, parse_command_line
-from .report import Reporter, check_report_destination, write_json_report
-from .settings import DEFAULT_LOSSY_QUALITY, Settings, flag_of
+from . import api
+from .commands.imageinfo import file_info
+from .common import reasons, results
+from .common.errors import CannotStart, Fail, Locked, OptionError, Skip, UsageError
+from .common.options import USAGE_ERROR, Exit, Parser, add_options, parse_command_line
+from .common.settings import DEFAULT_LOSSY_QUALITY, Settings, flag_of
+from .image import formats
+from .run.html_report import Audit
+from .run.report import Reporter, check_report_destination, write_json_report
 from .version import __version__
 
 OK = 0
@@ -268,9 +270,9 @@ def _cannot_read(path, reason, stderr):
 def _subcommand(name):
     """The `main` of a subcommand, imported only when asked for (drawing tools are many)."""
     if name == "diff":
-        from .diff import command
+        from .commands.diff import command
     else:
-        from .compare import command
+        from .commands.compare import command
     return command.main
 
 

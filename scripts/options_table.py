@@ -22,10 +22,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from optimize_images.cli import ACTIONS, EXIT_STATUSES  # noqa: E402  (the repository comes first)
-from optimize_images.compare.options import CompareOptions  # noqa: E402
-from optimize_images.diff.options import DiffOptions  # noqa: E402
-from optimize_images.options import Spelling, options_of, value_shown  # noqa: E402
-from optimize_images.settings import Settings  # noqa: E402
+from optimize_images.commands.compare.options import CompareOptions  # noqa: E402
+from optimize_images.commands.diff.options import DiffOptions  # noqa: E402
+from optimize_images.common.options import Spelling, options_of, value_shown  # noqa: E402
+from optimize_images.common.settings import Settings  # noqa: E402
 
 PAGE = REPO / "docs" / "options.md"
 BEGIN = ("<!-- BEGIN options tables: written by scripts/options_table.py from the options' "

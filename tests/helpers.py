@@ -11,7 +11,7 @@ import subprocess
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
 from optimize_images.cli import main
-from optimize_images.compat import Resampling
+from optimize_images.common.compat import Resampling
 
 
 def photo(size=(320, 240), seed=1):
@@ -68,7 +68,7 @@ def _format_of(path):
 def replace_format(monkeypatch, name, **capabilities):
     """Give the registered format `name` other capabilities for one test (records are
     frozen: the registry gets a changed copy)."""
-    from optimize_images import formats
+    from optimize_images.image import formats
     record = dataclasses.replace(formats.FORMATS[name], **capabilities)
     monkeypatch.setitem(formats.FORMATS, name, record)
 

@@ -28,7 +28,7 @@ def ms_ssim_of_arrays(x, y):
     image extended symmetrically (an odd last row or column averaged with
     itself) and every second pixel kept. A scale smaller than the window is
     mirrored by 5 pixels first (numpy's 'symmetric' padding), as
-    optimize_images.metrics documents; negative means count as 0.
+    optimize_images.measure.metrics documents; negative means count as 0.
     """
     result = 1.0
     for scale, weight in enumerate(MS_SSIM_WEIGHTS):

@@ -9,9 +9,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 import optimize_images
-from optimize_images import api, formats, pipeline, rules, runner
-from optimize_images.errors import OptionError
-from optimize_images.results import FAILED, OPTIMIZED, SKIPPED
+from optimize_images import api
+from optimize_images.image import formats, pipeline, rules
+from optimize_images.run import runner
+from optimize_images.common.errors import OptionError
+from optimize_images.common.results import FAILED, OPTIMIZED, SKIPPED
 
 from helpers import encode, photo, run_cli
 

@@ -395,7 +395,7 @@ def test_a_fifo_named_like_an_image_is_refused_without_blocking(tmp_path):
 
 @pytest.mark.parametrize("when", ["before reading", "while optimizing"])
 def test_a_file_that_vanishes_fails_without_leftovers(tmp_path, monkeypatch, when):
-    from optimize_images import pipeline
+    from optimize_images.image import pipeline
     path = write(tmp_path / "a.jpg", photo(SMALL), quality=95)
     good, good_before = good_photo(tmp_path)
     if when == "before reading":
@@ -427,7 +427,7 @@ def test_a_file_that_vanishes_fails_without_leftovers(tmp_path, monkeypatch, whe
 
 def test_a_file_that_changes_while_optimized_is_left_as_it_now_is(tmp_path, monkeypatch):
     """Someone else wrote to the file meanwhile: their bytes win, a deliberate skip."""
-    from optimize_images import pipeline
+    from optimize_images.image import pipeline
     path = write(tmp_path / "a.jpg", photo(SMALL), quality=95)
     newer = encode(photo(SMALL, seed=9), "JPEG", quality=95) + b"\x00" * 10
     real_decode = pipeline._decode

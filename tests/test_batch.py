@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from optimize_images.api import optimize
-from optimize_images.formats import jpeg, png, webp
-from optimize_images.results import OPTIMIZED, SKIPPED
+from optimize_images.image.formats import jpeg, png, webp
+from optimize_images.common.results import OPTIMIZED, SKIPPED
 
 from helpers import opened, photo, run_cli, write
 
@@ -117,7 +117,7 @@ def test_read_only_file_is_left_alone(tmp_path):
 
 def test_read_only_folder_fails_cleanly(tmp_path, monkeypatch):
     """Root ignores folder permissions, so the refusal is simulated where it would happen."""
-    from optimize_images import writer
+    from optimize_images.common import writer
     path = write(tmp_path / "a.jpg", photo(), quality=95)
     original = path.read_bytes()
 
@@ -132,7 +132,7 @@ def test_read_only_folder_fails_cleanly(tmp_path, monkeypatch):
 
 
 def test_a_full_disk_is_reported_and_leaves_nothing_behind(tmp_path, monkeypatch):
-    from optimize_images import writer
+    from optimize_images.common import writer
     path = write(tmp_path / "a.jpg", photo(), quality=95)
     original = path.read_bytes()
 

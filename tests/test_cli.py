@@ -19,10 +19,10 @@ from PIL import Image, ImageDraw
 
 from optimize_images import __version__
 from optimize_images.cli import ACTIONS, main
-from optimize_images.formats import heif
-from optimize_images.options import options_of
-from optimize_images.report import human_size
-from optimize_images.settings import Settings
+from optimize_images.image.formats import heif
+from optimize_images.common.options import options_of
+from optimize_images.run.report import human_size
+from optimize_images.common.settings import Settings
 
 from helpers import (encode, line_for, lines_naming, opened, photo, run_cli,
                      without_optional_package, write)
@@ -497,7 +497,7 @@ def test_force_delete_keeps_the_source_when_the_conversion_is_not_smaller(tmp_pa
 
 
 def test_force_delete_never_deletes_when_the_written_file_does_not_decode(tmp_path, monkeypatch):
-    from optimize_images import pipeline
+    from optimize_images.image import pipeline
     source = big_photo_png(tmp_path / "shot.png")
 
     def broken_check(path):
@@ -511,7 +511,7 @@ def test_force_delete_never_deletes_when_the_written_file_does_not_decode(tmp_pa
 
 def test_force_delete_keeps_the_source_when_the_disk_loses_the_new_file(
         tmp_path, monkeypatch):
-    from optimize_images import writer
+    from optimize_images.common import writer
     source = write(tmp_path / "a.png", photo((128, 128)))
     before = source.read_bytes()
     real_create = writer.create_file
@@ -833,7 +833,7 @@ def test_one_file_is_not_files_in_the_summary(tmp_path):
 
 
 def test_watch_mode_starts_with_one_line_on_what_it_watches(tmp_path, monkeypatch):
-    from optimize_images import watch
+    from optimize_images.run import watch
 
     def ctrl_c(*args, **kwargs):
         raise KeyboardInterrupt

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from optimize_images import cluster, runner
+from optimize_images.run import cluster, runner
 from optimize_images.api import optimize, optimize_with
-from optimize_images.discovery import Candidate
-from optimize_images.formats import jpeg, png
-from optimize_images.results import FAILED, OPTIMIZED
-from optimize_images.settings import Settings
-from optimize_images.writer import is_temporary
+from optimize_images.run.discovery import Candidate
+from optimize_images.image.formats import jpeg, png
+from optimize_images.common.results import FAILED, OPTIMIZED
+from optimize_images.common.settings import Settings
+from optimize_images.common.writer import is_temporary
 
 from helpers import opened, photo, process_groups, run_cli, write
 

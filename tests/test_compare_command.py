@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from helpers import colour_mask, opened, photo, run_main, shows_line, write
-from optimize_images import grid
-from optimize_images.compare import command, study as compare_run
+from optimize_images.draw import grid
+from optimize_images.commands.compare import command, study as compare_run
 
 
 def compare(*argv):

@@ -4,9 +4,9 @@ per group, flagged targets."""
 from PIL import Image, ImageChops
 
 from helpers import colour_mask, encode, photo, shows_line
-from optimize_images import diffmap, grid
-from optimize_images.compare import figures, matching
-from optimize_images.compare.options import CompareOptions
+from optimize_images.draw import diffmap, grid
+from optimize_images.commands.compare import figures, matching
+from optimize_images.commands.compare.options import CompareOptions
 
 
 def test_figure_plan_is_stable():

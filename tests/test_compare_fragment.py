@@ -4,7 +4,8 @@ import pytest
 from PIL import Image, ImageFilter, ImageStat
 
 from helpers import median_tile_spread, photo
-from optimize_images.compare import fragment, matching
+from optimize_images.measure import fragment
+from optimize_images.commands.compare import matching
 
 
 def checkerboard(size):

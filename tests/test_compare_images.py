@@ -3,8 +3,8 @@
 import os
 
 from helpers import photo, write
-from optimize_images.compare import images, matching
-from optimize_images.compare.options import CompareOptions
+from optimize_images.commands.compare import images, matching
+from optimize_images.commands.compare.options import CompareOptions
 
 
 def test_coefficient_of_variation():

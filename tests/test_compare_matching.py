@@ -4,8 +4,8 @@ import pytest
 from PIL import Image, ImageFilter
 
 from helpers import photo
-from optimize_images import metrics
-from optimize_images.compare import matching
+from optimize_images.measure import metrics
+from optimize_images.commands.compare import matching
 
 
 def test_match_quality_on_a_straight_line():

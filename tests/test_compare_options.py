@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from optimize_images.compare.options import CompareOptions, parse_target
-from optimize_images.errors import OptionError
-from optimize_images.options import read_config
+from optimize_images.commands.compare.options import CompareOptions, parse_target
+from optimize_images.common.errors import OptionError
+from optimize_images.common.options import read_config
 
 
 @pytest.mark.parametrize("options, option", [

@@ -4,8 +4,8 @@ import pytest
 from PIL import Image, ImageStat
 
 from helpers import median_tile_spread, opened, photo, write
-from optimize_images.compare import matching, study
-from optimize_images.compare.options import CompareOptions
+from optimize_images.commands.compare import matching, study
+from optimize_images.commands.compare.options import CompareOptions
 
 SMALL = dict(formats=("jpeg", "webp"), crop_size=64)
 

@@ -6,8 +6,8 @@ import pytest
 from PIL import ImageDraw
 
 from helpers import opened, photo, run_main, write
-from optimize_images import diffmap
-from optimize_images.diff import command
+from optimize_images.draw import diffmap
+from optimize_images.commands.diff import command
 
 
 def diff(*argv):

@@ -7,10 +7,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from helpers import drawing, ink_bands, ink_crop, photo, planted, shows_line
-from optimize_images import diffmap, gradients, grid, pixelmatch
-from optimize_images.compat import Transpose, image_math
-from optimize_images.diff.options import DiffOptions
-from optimize_images.diffmap import GRADIENT_METRICS as METRICS
+from optimize_images.draw import diffmap, grid
+from optimize_images.measure import gradients, pixelmatch
+from optimize_images.common.compat import Transpose, image_math
+from optimize_images.commands.diff.options import DiffOptions
+from optimize_images.draw.diffmap import GRADIENT_METRICS as METRICS
 
 PATCH = (96, 64, 128, 88)  # where the tests plant a difference
 

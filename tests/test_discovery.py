@@ -1,6 +1,6 @@
 import os
 
-from optimize_images.discovery import find_images
+from optimize_images.run.discovery import find_images
 
 from helpers import photo, write
 

@@ -5,10 +5,11 @@ import io
 import pytest
 from PIL import Image, ImageSequence, features
 
-from optimize_images import formats, metrics
+from optimize_images.image import formats
+from optimize_images.measure import metrics
 from optimize_images.api import optimize
-from optimize_images.formats import gif, heif
-from optimize_images.results import FAILED, OPTIMIZED, SKIPPED
+from optimize_images.image.formats import gif, heif
+from optimize_images.common.results import FAILED, OPTIMIZED, SKIPPED
 
 from helpers import encode, opened, photo, without_optional_package, write
 
@@ -222,7 +223,7 @@ def test_heif_converts_with_the_optional_plugin(tmp_path):
 # The registry: the tables follow the records (test_formats_contract.py checks them) -------
 
 def test_the_tables_are_derived_from_the_modules():
-    from optimize_images import formats
+    from optimize_images.image import formats
     assert formats.IN_PLACE == ("JPEG", "PNG", "WEBP", "GIF")
     assert formats.CONVERT_ONLY == ("TIFF", "BMP", "AVIF", "HEIF")
     assert formats.IMAGE_EXTENSIONS == (
@@ -236,7 +237,7 @@ def test_the_tables_are_derived_from_the_modules():
 
 
 def test_inspect_tells_the_facts_the_pipeline_needs():
-    from optimize_images import formats
+    from optimize_images.image import formats
     jpeg_file = encode(photo((64, 48)), "JPEG", quality=70, subsampling=1)
     with Image.open(io.BytesIO(jpeg_file)) as image:
         facts = formats.inspect(image, jpeg_file)

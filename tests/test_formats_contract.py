@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from optimize_images import formats
-from optimize_images.formats.contract import Format, Opener, Role
+from optimize_images.image import formats
+from optimize_images.image.formats.contract import Format, Opener, Role
 
 FOLDER = Path(formats.__file__).parent
 # The modules of formats/ that are no format: what the format modules share.
@@ -18,7 +18,7 @@ SHARED = {"__init__", "base", "contract", "lossy", "jpeg_tables"}
 
 def format_modules():
     names = sorted(path.stem for path in FOLDER.glob("*.py") if path.stem not in SHARED)
-    return [importlib.import_module(f"optimize_images.formats.{name}") for name in names]
+    return [importlib.import_module(f"optimize_images.image.formats.{name}") for name in names]
 
 
 def test_every_format_module_declares_one_registered_record():

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, JpegImagePlugin, features
 
-from optimize_images import formats
+from optimize_images.image import formats
 from optimize_images.api import optimize
-from optimize_images.formats import jpeg
-from optimize_images.results import OPTIMIZED
-from optimize_images.settings import Settings
+from optimize_images.image.formats import jpeg
+from optimize_images.common.results import OPTIMIZED
+from optimize_images.common.settings import Settings
 
 from helpers import encode, opened, photo, write
 
@@ -117,7 +117,7 @@ def test_the_written_bytes_are_checked_by_decoding_them():
 
 
 def test_grayscale_probes_encode_one_table():
-    from optimize_images.settings import Settings
+    from optimize_images.common.settings import Settings
     assert len(jpeg.tables_for("L", Settings(), 80)) == 1
     assert len(jpeg.tables_for("RGB", Settings(), 80)) == 2
 

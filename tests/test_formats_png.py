@@ -10,11 +10,11 @@ import pytest
 from PIL import Image
 
 from optimize_images.api import optimize_bytes
-from optimize_images.formats import png
-from optimize_images.formats.base import Job
-from optimize_images.reductions import same_pixels
-from optimize_images.results import OPTIMIZED, SKIPPED
-from optimize_images.settings import Settings
+from optimize_images.image.formats import png
+from optimize_images.image.formats.base import Job
+from optimize_images.image.reductions import same_pixels
+from optimize_images.common.results import OPTIMIZED, SKIPPED
+from optimize_images.common.settings import Settings
 
 from helpers import drawing, encode, photo, run_cli
 

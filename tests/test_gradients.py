@@ -7,8 +7,8 @@ import pytest
 from PIL import Image, ImageChops, ImageFilter
 
 from helpers import photo
-from optimize_images import gradients, local_means, metrics
-from optimize_images.compat import image_math
+from optimize_images.measure import gradients, local_means, metrics
+from optimize_images.common.compat import image_math
 from references import ms_ssim_of_arrays, ssim_of_arrays
 
 STEP = 0.5  # levels: central differences of the float32 metrics

@@ -3,7 +3,7 @@
 import pytest
 from PIL import Image, ImageFont
 
-from optimize_images import grid
+from optimize_images.draw import grid
 
 COLOURS = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (200, 200, 30), (30, 200, 200)]
 

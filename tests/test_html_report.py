@@ -8,9 +8,11 @@ from html.parser import HTMLParser
 import pytest
 
 from helpers import photo, run_cli, write
-from optimize_images import api, html_page, html_report, preview
-from optimize_images.results import FAILED, OPTIMIZED, SKIPPED, Preview, Result, Summary
-from optimize_images.settings import Settings
+from optimize_images import api
+from optimize_images.run import _html_page as html_page, html_report
+from optimize_images.draw import preview
+from optimize_images.common.results import FAILED, OPTIMIZED, SKIPPED, Preview, Result, Summary
+from optimize_images.common.settings import Settings
 
 HOSTILE = ("<script>.jpg", '"><img src=x onerror=alert(1)>.png')
 

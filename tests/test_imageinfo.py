@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageCms
 from PIL.TiffImagePlugin import IFDRational
 
-from optimize_images.formats import heif
+from optimize_images.image.formats import heif
 
 from helpers import opened, photo, run_cli, without_optional_package, write
 

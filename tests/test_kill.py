@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from optimize_images import parent_watch
-from optimize_images.formats import jpeg, png
-from optimize_images.lock import LOCK_NAME
-from optimize_images.writer import is_temporary
+from optimize_images.run import _parent_watch as parent_watch
+from optimize_images.image.formats import jpeg, png
+from optimize_images.run.lock import LOCK_NAME
+from optimize_images.common.writer import is_temporary
 
 from helpers import opened, photo, process_groups, write
 

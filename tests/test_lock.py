@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from optimize_images.lock import LOCK_NAME, Locked, TreeLock
+from optimize_images.run.lock import LOCK_NAME, Locked, TreeLock
 
 from helpers import photo, run_cli, write
 

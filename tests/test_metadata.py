@@ -7,7 +7,8 @@ import tracemalloc
 import piexif
 import pytest
 
-from optimize_images.metadata import clean_exif, exif_problem, structure_problem, without_jpeg_exif
+from optimize_images.image.metadata import (clean_exif, exif_problem, structure_problem,
+                                            without_jpeg_exif)
 
 from helpers import encode, photo
 

@@ -1,4 +1,4 @@
-"""Tests for optimize_images.metrics.
+"""Tests for optimize_images.measure.metrics.
 
 Reference values come from independent implementations: scikit-image for SSIM
 and PSNR, numpy for the SAD ratio and for MS-SSIM (`references.py`, written
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from optimize_images import local_means, metrics
+from optimize_images.measure import local_means, metrics
 from references import luma_array, ms_ssim_of_arrays, ssim_of_arrays
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "metrics_reference.json"
@@ -345,7 +345,7 @@ def test_jpeg_quality_pairs_of_real_photos_match_the_references(corpus_dir, qual
 # The module's own rules ------------------------------------------------------------------
 
 def test_importing_the_metrics_loads_no_numpy():
-    code = "import sys, optimize_images.metrics; sys.exit('numpy' in sys.modules)"
+    code = "import sys, optimize_images.measure.metrics; sys.exit('numpy' in sys.modules)"
     root = Path(__file__).resolve().parents[1]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
 

@@ -3,9 +3,10 @@
 import pytest
 from PIL import Image
 
-from optimize_images import metrics, modes
-from optimize_images.formats import base, jpeg
-from optimize_images.settings import Settings
+from optimize_images.measure import metrics
+from optimize_images.common import modes
+from optimize_images.image.formats import base, jpeg
+from optimize_images.common.settings import Settings
 
 SIXTEEN = (0, 128, 129, 257 * 100, 257 * 100 + 128, 65280, 65535)
 EIGHT = (0, 0, 1, 100, 100, 254, 255)  # value / 257, rounded

@@ -9,13 +9,13 @@ from typing import Optional
 
 import pytest
 
-from optimize_images.compare.options import CompareOptions
-from optimize_images.diff.options import DiffOptions
-from optimize_images.errors import OptimizeImagesError, OptionError, UsageError
-from optimize_images.options import (Exit, Parser, add_options, check_declared, check_value,
-                                     flag_of, option, options_of, parse_command_line,
-                                     read_config)
-from optimize_images.settings import Settings
+from optimize_images.commands.compare.options import CompareOptions
+from optimize_images.commands.diff.options import DiffOptions
+from optimize_images.common.errors import OptimizeImagesError, OptionError, UsageError
+from optimize_images.common.options import (Exit, Parser, add_options, check_declared, check_value,
+                                            flag_of, option, options_of, parse_command_line,
+                                            read_config)
+from optimize_images.common.settings import Settings
 
 
 def positive(value):

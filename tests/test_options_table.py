@@ -15,13 +15,13 @@ import pytest
 
 from optimize_images import cli
 from optimize_images.cli import ACTIONS, main
-from optimize_images.compare import command as compare_command
-from optimize_images.compare.options import CompareOptions
-from optimize_images.diff import command as diff_command
-from optimize_images.diff.options import DiffOptions
-from optimize_images.options import USAGE_ERROR, options_of
-from optimize_images.results import FAILED, Result, Summary
-from optimize_images.settings import Settings
+from optimize_images.commands.compare import command as compare_command
+from optimize_images.commands.compare.options import CompareOptions
+from optimize_images.commands.diff import command as diff_command
+from optimize_images.commands.diff.options import DiffOptions
+from optimize_images.common.options import USAGE_ERROR, options_of
+from optimize_images.common.results import FAILED, Result, Summary
+from optimize_images.common.settings import Settings
 
 from helpers import run_main
 

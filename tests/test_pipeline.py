@@ -7,11 +7,11 @@ import zlib
 import pytest
 from PIL import Image, ImageCms, ImageStat
 
-from optimize_images import pipeline, rules
+from optimize_images.image import pipeline, rules
 from optimize_images.api import optimize
-from optimize_images.report import result_line
-from optimize_images.results import FAILED, OPTIMIZED, SKIPPED
-from optimize_images.settings import Settings
+from optimize_images.run.report import result_line
+from optimize_images.common.results import FAILED, OPTIMIZED, SKIPPED
+from optimize_images.common.settings import Settings
 
 from helpers import SizeOnly, opened, photo, replace_format, write
 
@@ -289,7 +289,7 @@ def test_mode_bits_and_modification_time_are_kept(tmp_path):
 
 
 def test_resizing_keeps_the_aspect_ratio():
-    from optimize_images.transforms import fit_within
+    from optimize_images.image.transforms import fit_within
     image = Image.new("RGB", (400, 100))
     assert fit_within(image, 200, 0).size == (200, 50)
     assert fit_within(image, 0, 20).size == (80, 20)
@@ -375,8 +375,8 @@ def test_a_file_refused_from_its_header_still_reports_its_size(tmp_path):
 # --- --max-memory: refused before encoding, by an estimate -----------------------------------
 
 def estimate_allows(mode, target, side, **options):
-    from optimize_images import formats
-    from optimize_images.errors import Fail
+    from optimize_images.image import formats
+    from optimize_images.common.errors import Fail
 
     settings = Settings(**options)
     handler = formats.encoder_for(target)
@@ -434,8 +434,8 @@ def test_memory_is_estimated_at_the_size_after_max_width():
 
 def test_flattening_for_jpeg_is_counted_before_it_happens(tmp_path, monkeypatch):
     """An RGBA PNG made JPEG peaked at 1.6 GB at 89.5 MP, flattening before the encoder."""
-    from optimize_images import modes
-    from optimize_images.formats import jpeg
+    from optimize_images.common import modes
+    from optimize_images.image.formats import jpeg
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("flattened")

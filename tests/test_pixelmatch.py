@@ -4,7 +4,8 @@ import pytest
 from PIL import Image
 
 from helpers import drawing, photo, planted
-from optimize_images import diffmap, pixelmatch
+from optimize_images.draw import diffmap
+from optimize_images.measure import pixelmatch
 
 
 def reference_pixelmatch(a, b, threshold, include_aa):

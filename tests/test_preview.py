@@ -6,10 +6,11 @@ import pytest
 from PIL import Image, ImageFilter
 
 from helpers import encode, photo
-from optimize_images import metrics, preview
-from optimize_images.modes import opaque_rgb
-from optimize_images.pipeline import optimize_data, optimize_file
-from optimize_images.settings import Settings
+from optimize_images.measure import metrics
+from optimize_images.draw import preview
+from optimize_images.common.modes import opaque_rgb
+from optimize_images.image.pipeline import optimize_data, optimize_file
+from optimize_images.common.settings import Settings
 
 
 def blurred_patch(image, patch, radius=3):

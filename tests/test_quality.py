@@ -5,10 +5,11 @@ import random
 import pytest
 from PIL import Image
 
-from optimize_images import quality
+from optimize_images.measure import quality
 from optimize_images.api import optimize_bytes
-from optimize_images.quality import bisect_quality, bisection_steps, interpolate_quality, plan_for
-from optimize_images.settings import Settings
+from optimize_images.measure.quality import (bisect_quality, bisection_steps, interpolate_quality,
+                                             plan_for)
+from optimize_images.common.settings import Settings
 
 from helpers import encode, photo
 
@@ -130,8 +131,8 @@ def test_the_source_quality_caps_the_search():
 
 @pytest.mark.parametrize("mode", ["RGB", "L"])
 def test_jpeg_quality_is_estimated_from_its_tables(mode):
-    from optimize_images.formats.base import save_to_bytes
-    from optimize_images.formats.jpeg_tables import MOZJPEG_TABLE, estimate_quality, scaled
+    from optimize_images.image.formats.base import save_to_bytes
+    from optimize_images.image.formats.jpeg_tables import MOZJPEG_TABLE, estimate_quality, scaled
     for level in range(1, 101):
         standard = Image.open(io.BytesIO(save_to_bytes(Image.new(mode, (16, 16)), "JPEG",
                                                        quality=level)))

@@ -14,9 +14,10 @@ import PIL
 import pytest
 from PIL import Image
 
-from optimize_images import pipeline, reasons, transforms
-from optimize_images.results import FAILED, SKIPPED
-from optimize_images.settings import Settings
+from optimize_images.image import pipeline, transforms
+from optimize_images.common import reasons
+from optimize_images.common.results import FAILED, SKIPPED
+from optimize_images.common.settings import Settings
 
 from fuzzing import UNPLAIN, seed_images
 from helpers import encode, photo, replace_format, run_cli

@@ -12,9 +12,9 @@ from array import array
 import pytest
 from PIL import Image
 
-from optimize_images import reductions
-from optimize_images.reductions import (exact_forms, exact_palette, same_pixels,
-                                        sixteen_bit_mode, writes_low_bit_grey)
+from optimize_images.image import reductions
+from optimize_images.image.reductions import (exact_forms, exact_palette, same_pixels,
+                                              sixteen_bit_mode, writes_low_bit_grey)
 
 SIZE = (24, 16)
 BIG = (64, 64)  # room for more than 256 colours

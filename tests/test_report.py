@@ -2,9 +2,9 @@ import io
 
 import pytest
 
-from optimize_images.report import Reporter, describe_summary, human_size, result_line
-from optimize_images.results import FAILED, OPTIMIZED, SKIPPED, Result, Summary
-from optimize_images.settings import Settings
+from optimize_images.run.report import Reporter, describe_summary, human_size, result_line
+from optimize_images.common.results import FAILED, OPTIMIZED, SKIPPED, Result, Summary
+from optimize_images.common.settings import Settings
 
 DONE = Result("a.jpg", OPTIMIZED, format="JPEG", mode="RGB", size_before=200_000,
               size_after=150_000, quality=77, metric="ssim", metric_value=0.98123)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from optimize_images import report
+from optimize_images.run import report
 from optimize_images.api import CannotStart, optimize
-from optimize_images.lock import LOCK_NAME
+from optimize_images.run.lock import LOCK_NAME
 
 from helpers import opened, photo, run_cli, write
 

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from optimize_images import runner, writer
+from optimize_images.run import runner
+from optimize_images.common import writer
 from optimize_images.api import optimize, optimize_with
-from optimize_images.results import OPTIMIZED
-from optimize_images.settings import Settings
+from optimize_images.common.results import OPTIMIZED
+from optimize_images.common.settings import Settings
 
 from helpers import photo, run_cli, write
 

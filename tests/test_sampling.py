@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from optimize_images import metrics, sampling, scoring
+from optimize_images.measure import metrics, sampling, scoring
 
 from helpers import photo
 

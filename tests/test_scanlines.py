@@ -6,8 +6,8 @@ import zlib
 
 import pytest
 
-from optimize_images.scanlines import (ADAPTIVE, AVERAGE, FILTERS, NONE, PAETH, STRATEGIES,
-                                       SUB, UP, Scanlines, deflated)
+from optimize_images.image._scanlines import (ADAPTIVE, AVERAGE, FILTERS, NONE, PAETH, STRATEGIES,
+                                              SUB, UP, Scanlines, deflated)
 
 
 def paeth(a, b, c):

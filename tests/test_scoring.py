@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from optimize_images import metrics, scoring
+from optimize_images.measure import metrics, scoring
 
 from helpers import photo
 
@@ -83,7 +83,7 @@ def exact_ssim(sample, candidate, tile):
 
 @pytest.mark.corpus
 def test_strided_ssim_on_real_photo_samples(corpus_dir):
-    from optimize_images import sampling
+    from optimize_images.measure import sampling
     worst = 0.0
     for path in sorted((corpus_dir / "photos").iterdir()):
         with Image.open(path) as source:

@@ -1,8 +1,8 @@
 import pytest
 
-from optimize_images.errors import OptionError
-from optimize_images.options import options_of
-from optimize_images.settings import Settings, flag_of, parse_hex_color
+from optimize_images.common.errors import OptionError
+from optimize_images.common.options import options_of
+from optimize_images.common.settings import Settings, flag_of, parse_hex_color
 
 
 def test_defaults_are_valid():

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from optimize_images.formats import jpeg
-from optimize_images.lock import LOCK_NAME
+from optimize_images.image.formats import jpeg
+from optimize_images.run.lock import LOCK_NAME
 
 from helpers import opened, photo, run_cli, write
 

@@ -6,8 +6,8 @@ import math
 import pytest
 from PIL import Image, ImageDraw
 
-from optimize_images import quality, targets
-from optimize_images.settings import Settings
+from optimize_images.measure import quality, targets
+from optimize_images.common.settings import Settings
 
 from helpers import photo
 

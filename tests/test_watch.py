@@ -2,9 +2,9 @@ import threading
 import time
 
 from optimize_images.api import watch_with
-from optimize_images.formats import jpeg
-from optimize_images.results import OPTIMIZED
-from optimize_images.settings import Settings
+from optimize_images.image.formats import jpeg
+from optimize_images.common.results import OPTIMIZED
+from optimize_images.common.settings import Settings
 
 from helpers import opened, photo, write
 
@@ -40,8 +40,8 @@ def test_watch_optimizes_new_files_once_and_ignores_its_own_writes(tmp_path):
 
 
 def test_a_growing_file_waits_until_it_is_complete(tmp_path):
-    from optimize_images.discovery import Candidate
-    from optimize_images.watch import _settled
+    from optimize_images.run.discovery import Candidate
+    from optimize_images.run.watch import _settled
 
     path = tmp_path / "upload.jpg"
     path.write_bytes(b"\xff\xd8partial")

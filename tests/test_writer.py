@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from optimize_images import writer
+from optimize_images.common import writer
 
 
 def temporaries(folder):

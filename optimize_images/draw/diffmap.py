@@ -1,0 +1,399 @@
+"""Where two images differ, with Pillow alone: diff maps and the colour scales to draw them.
+
+`diff_map(a, b)` returns a mode "F" image the size of the inputs. The first
+three strategies are on a 0-1 scale where 0 means "the same here" and 1 is
+the largest difference the strategy can measure:
+
+- "difference": the absolute difference of R, G and B, averaged, / 255.
+- "ssim": 1 − the local SSIM of the lumas (`metrics.ssim_map`); it can
+  exceed 1 where the local structure is inverted.
+- "pixelmatch": the YIQ colour distance of mapbox/pixelmatch, as
+  sqrt(delta / 35215), so that a pixel is "different" for pixelmatch with
+  threshold t exactly where the map exceeds t. Pixels that pixelmatch's
+  anti-aliasing detector excuses are 0.
+
+The fourth is signed:
+
+- "gradient": how much each pixel of B contributes to a metric's score
+  (`metric`: mse, psnr, ssim or ms-ssim), as the gradient of the score with
+  respect to B (`gradients`) times the number of pixels: the change of the
+  score, in units of 1 / that number, per level (of 0-255) that the pixel
+  brightens. Positive where brightening B raises the score.
+
+A pre-processor first transforms both images alike: "normalize" stretches
+each band to the full 0-255 range, "lowpass" is a Gaussian blur of `radius`,
+"highpass" the image minus that blur (around mid-grey).
+
+Maps are drawn through viridis (a signed map through a blue-white-red
+scale centred on 0) up to a high percentile of the pixels that differ
+(`scale_top`), so that one outlying pixel does not leave the rest dark; the
+legend says what the map shows and where its scale ends.
+
+Transparent pixels are composited over white first, as pixelmatch blends
+them (it does so in floating point, we in 8 bits: semi-transparent pixels
+can differ by one level from its arithmetic).
+"""
+
+import math
+from dataclasses import dataclass
+
+from PIL import Image, ImageChops, ImageFilter, ImageOps
+
+from ..common.compat import image_math
+from ..common.modes import check_pair, opaque_rgb
+from ..common.options import check_value
+from ..measure import gradients, metrics, pixelmatch
+from ..measure.gradients import GRADIENT_METRICS
+from ..measure.pixelmatch import DEFAULT_THRESHOLD
+from . import grid
+
+__all__ = ["diff_map", "draw", "colorize", "caption", "legend_side", "preprocess", "scale_top",
+           "summarize", "to_16bit", "DiffSummary", "STRATEGIES", "PRE_PROCESSORS",
+           "GRADIENT_METRICS", "ACCEPTS", "COLOUR_SCALE", "SIGNED_COLOUR_SCALE",
+           "SCALE_PERCENTILE"]
+
+STRATEGIES = ("difference", "ssim", "pixelmatch", "gradient")
+SIGNED_STRATEGIES = ("gradient",)
+PRE_PROCESSORS = ("identity", "normalize", "highpass", "lowpass")
+# The names jeongsol-kim/difference_finder gives its pre-processors.
+PRE_ALIASES = {"highpass_filter": "highpass", "lowpass_filter": "lowpass"}
+DEFAULT_METRIC = "ssim"  # whose gradient "gradient" maps, by default
+DEFAULT_RADIUS = 2.0
+MAX_RADIUS = 1000.0
+LEGEND_SIDES = ("below", "right")
+# What each keyword of `diff_map` and `draw` accepts, as `options.check_value` takes it;
+# the diff command declares its options with the same.
+ACCEPTS = {
+    "strategy": {"choices": STRATEGIES},
+    "pre": {"choices": PRE_PROCESSORS + tuple(PRE_ALIASES)},
+    "radius": {"above": 0, "maximum": MAX_RADIUS},
+    "threshold": {"minimum": 0, "maximum": 1},
+    "metric": {"choices": GRADIENT_METRICS},
+}
+# Where the colours end: this percentile of the map's pixels that differ
+# (|value| > 0). Values beyond it take the last colour.
+SCALE_PERCENTILE = 99.5
+
+# viridis (van der Walt and Smith's default colour map for matplotlib) at
+# nine evenly spaced points; the scale is linear between them. Lightness
+# rises steadily from end to end and the scale stays readable to people
+# with the common colour-vision deficiencies and in greyscale print.
+_VIRIDIS_ANCHORS = (
+    (68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
+    (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37))
+# ColorBrewer's diverging RdBu (Cynthia Brewer), nine classes, blue for
+# negative values, white for 0, red for positive ones: told apart by the
+# common colour-vision deficiencies.
+_RED_BLUE_ANCHORS = (
+    (33, 102, 172), (67, 147, 195), (146, 197, 222), (209, 229, 240), (247, 247, 247),
+    (253, 219, 199), (244, 165, 130), (214, 96, 77), (178, 24, 43))
+
+
+def _colour_scale(anchors, steps=256):
+    scale = []
+    for step in range(steps):
+        position = step / (steps - 1) * (len(anchors) - 1)
+        index = min(int(position), len(anchors) - 2)
+        weight = position - index
+        scale.append(tuple(round(low + (high - low) * weight)
+                           for low, high in zip(anchors[index], anchors[index + 1])))
+    return tuple(scale)
+
+
+COLOUR_SCALE = _colour_scale(_VIRIDIS_ANCHORS)  # 256 RGB triples, low to high
+SIGNED_COLOUR_SCALE = _colour_scale(_RED_BLUE_ANCHORS)  # negative, 0 (white), positive
+
+
+# The public functions ------------------------------------------------------------
+
+def diff_map(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
+             detect_aa=True, metric=DEFAULT_METRIC):
+    """Where and how much two images differ, as a mode "F" image of their size.
+
+    Parameters
+    ----------
+    a, b : PIL.Image.Image
+        Images of the same size, any mode.
+    strategy : {"difference", "ssim", "pixelmatch", "gradient"}
+    pre : {"identity", "normalize", "highpass", "lowpass"}
+        Applied to both images before the strategy ("highpass_filter" and
+        "lowpass_filter" are accepted too).
+    radius : float
+        The Gaussian radius of "highpass" and "lowpass".
+    detect_aa : bool
+        For "pixelmatch": set the pixels its anti-aliasing detector excuses to 0.
+    metric : {"mse", "psnr", "ssim", "ms-ssim"}
+        For "gradient": the metric whose gradient with respect to B is mapped.
+
+    Returns
+    -------
+    PIL.Image.Image
+        Mode "F", on the scale described in the module's docstring.
+    """
+    _check_keywords(strategy=strategy, pre=pre, radius=radius, metric=metric)
+    first, second = _prepared(a, b, pre, radius)
+    if strategy == "pixelmatch":
+        distance, excused = pixelmatch.layers(first, second, detect_aa)
+        return _cleared(distance, excused)
+    return _map(first, second, strategy, metric)
+
+
+def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
+         threshold=DEFAULT_THRESHOLD, detect_aa=True, overlay=False, legend="below",
+         metric=DEFAULT_METRIC):
+    """(map, picture): the diff map and its drawing, as the diff command writes it.
+
+    The picture of "difference", "ssim" and "gradient" is the map through
+    the colour scale (with `overlay`, blended over a grey copy of A, as
+    pixelmatch greys A under its marks: colours over a colourful photo are
+    hard to tell from it), with a legend below or
+    right of it (`legend` None: none) saying what the map shows and where
+    the scale ends: map pixel (x, y) is image pixel (x, y). The picture of
+    "pixelmatch" is pixelmatch's own: differing pixels red, excused
+    anti-aliased ones yellow, over a faint grey copy of A (over A itself
+    with `overlay`), with a key saying what red and yellow mean (none when
+    `legend` is None).
+    """
+    _check_keywords(strategy=strategy, pre=pre, radius=radius, threshold=threshold,
+                    metric=metric)
+    first, second = _prepared(a, b, pre, radius)
+    if strategy != "pixelmatch":
+        diff = _map(first, second, strategy, metric)
+        return diff, colorize(diff, signed=strategy in SIGNED_STRATEGIES, legend=legend,
+                              caption=caption(strategy, metric),
+                              over=pixelmatch.grey_copy(opaque_rgb(a)) if overlay else None)
+    distance, excused = pixelmatch.layers(first, second, detect_aa)
+    picture = pixelmatch.pixelmatch_picture(opaque_rgb(a), distance, threshold=threshold,
+                                            anti_aliased=excused, over=overlay)
+    if legend is not None:
+        picture = grid.attach(picture, _pixelmatch_key(distance, excused, threshold), legend)
+    return _cleared(distance, excused), picture
+
+
+def colorize(diff, *, low=None, high=None, signed=False, legend=None, caption=(), over=None):
+    """A diff map through a colour scale, as an RGB image.
+
+    Parameters
+    ----------
+    diff : PIL.Image.Image
+        Mode "F".
+    low, high : float
+        The values drawn with the first and the last colour of the scale.
+        `high` defaults to `scale_top` of the map (the legend then says so);
+        `low` to 0, or to −high for a `signed` map. Values outside are clipped.
+    signed : bool
+        Draw through SIGNED_COLOUR_SCALE (blue, white at 0, red) instead of viridis.
+    legend : {None, "below", "right"}
+        Add a legend bar there; the map stays at (0, 0).
+    caption : sequence of str
+        What the map shows, for the legend.
+    over : PIL.Image.Image, optional
+        An RGB image of the map's size to blend the colours over: each pixel
+        is coloured in proportion to its distance from 0 on the scale, so
+        places that did not change show the image itself.
+    """
+    if legend not in (None,) + LEGEND_SIDES:
+        raise ValueError(f"legend must be one of {', '.join(LEGEND_SIDES)} or None, "
+                         f"not {legend!r}")
+    caption = list(caption)
+    if high is None:
+        high = scale_top([diff])
+        caption.append(_percentile_note(diff, signed))
+    if low is None:
+        low = -high if signed else 0.0
+    if high <= low:  # a flat map: show it against the full scale
+        high = low + 1.0
+    colours = SIGNED_COLOUR_SCALE if signed else COLOUR_SCALE
+    index = _scale_index(diff, low, high)
+    coloured = _through_scale(index, colours)
+    if over is not None:
+        coloured = Image.composite(coloured, over, _strength(diff, low, high, signed))
+    if legend is None:
+        return coloured
+    vertical = legend == "right"
+    bar = grid.legend_bar(colours, low, high,
+                          length=coloured.height if vertical else coloured.width,
+                          vertical=vertical, caption=caption)
+    return grid.attach(coloured, bar, legend)
+
+
+def caption(strategy, metric=DEFAULT_METRIC):
+    """What a strategy's map shows, in a line or two for its legend (ASCII: every font draws it)."""
+    if strategy == "gradient":
+        name = metric.upper()
+        return [f"how much {name} changes if this pixel of B brightens",
+                f"d{name}/dB x pixel count; red: it would rise, blue: fall"]
+    return [{"difference": "|A - B|, mean of R, G, B (0-1)",
+             "ssim": "1 - local SSIM of the lumas (0: same)",
+             "pixelmatch": "YIQ distance, as pixelmatch (0-1)"}[strategy]]
+
+
+def scale_top(maps, percentile=SCALE_PERCENTILE):
+    """Where a colour scale ends for maps drawn on one scale: the `percentile`th
+    percentile of |value| over the pixels of all `maps` that are not 0 (0 if none).
+
+    Found from two rounds of histograms, to 1/65025 of the largest value.
+    """
+    magnitudes = [image_math(lambda value: abs(value), diff) for diff in maps]
+    high = max((magnitude.getextrema()[1] for magnitude in magnitudes), default=0.0)
+    if high <= 0:
+        return 0.0
+    pixels = sum(magnitude.width * magnitude.height for magnitude in magnitudes)
+    differing = sum(pixelmatch.above(magnitude, 0.0).histogram()[255]
+                    for magnitude in magnitudes)
+    rank = pixels - differing + math.ceil(differing * percentile / 100)
+    largest, low, below = high, 0.0, 0
+    for _ in range(2):  # 256 bins, then 256 within the bin that holds the rank
+        counts = [sum(column) for column in zip(
+            *(magnitude.histogram(extrema=(low, high)) for magnitude in magnitudes))]
+        step = (high - low) / 255  # Pillow's bins: the last one holds `high` alone
+        index = 0
+        while index < len(counts) - 1 and below + counts[index] < rank:
+            below += counts[index]
+            index += 1
+        low, high = low + index * step, low + (index + 1) * step
+    return min(high, largest)
+
+
+def legend_side(size):
+    """Where a legend bar takes the least room: below a wide map, right of a tall one."""
+    width, height = size
+    return "below" if width >= height else "right"
+
+
+def preprocess(image, pre, *, radius=DEFAULT_RADIUS):
+    """The image (mode L or RGB) as the named pre-processor (or its alias) transforms it."""
+    check_value("pre", pre, **ACCEPTS["pre"])
+    pre = pre_processor(pre)
+    if pre == "identity":
+        return image
+    if pre == "normalize":
+        return ImageOps.autocontrast(image)
+    blurred = image.filter(ImageFilter.GaussianBlur(radius))
+    if pre == "lowpass":
+        return blurred
+    return ImageChops.subtract(image, blurred, scale=1.0, offset=128)  # highpass
+
+
+def pre_processor(name):
+    """A pre-processor's name, its alias (highpass_filter, lowpass_filter) resolved."""
+    return PRE_ALIASES.get(name, name)
+
+
+@dataclass(frozen=True)
+class DiffSummary:
+    """What a diff command prints for a pair; `mean`, `max` and `count` are of |map|."""
+    mean: float  # of the map
+    max: float  # of the map
+    count: int  # pixels whose map value exceeds the threshold
+    above: float  # their share of the pixels, 0-1
+    ssim: float  # of the images themselves, before any pre-processing
+
+
+def summarize(a, b, diff, *, threshold=DEFAULT_THRESHOLD):
+    """The numbers worth printing about a pair and its diff map (of |map|, for a signed one)."""
+    magnitude = image_math(lambda value: abs(value), diff)
+    count = pixelmatch.above(magnitude, threshold).histogram()[255]
+    return DiffSummary(mean=metrics.exact_mean(magnitude), max=magnitude.getextrema()[1],
+                   count=count, above=count / (diff.width * diff.height),
+                   ssim=metrics.ssim(a, b))
+
+
+def to_16bit(diff):
+    """The map as 16-bit grey (mode "I;16"): 0-1 → 0-65535, values beyond clipped."""
+    return diff.point(lambda value: value * 65535 + 0.5).convert("I").convert("I;16")
+
+
+# Preparing a pair ----------------------------------------------------------------
+
+def _check_keywords(**keywords):
+    """OptionError (a ValueError) naming the first keyword whose value `ACCEPTS` refuses."""
+    for name, value in keywords.items():
+        check_value(name, value, **ACCEPTS[name])
+
+
+def _prepared(a, b, pre, radius):
+    """Both images, checked, opaque RGB and pre-processed."""
+    check_pair(a, b, because="a diff map compares pixel with pixel")
+    return (preprocess(opaque_rgb(a), pre, radius=radius),
+            preprocess(opaque_rgb(b), pre, radius=radius))
+
+
+# The strategies ------------------------------------------------------------------
+
+def _map(a, b, strategy, metric):
+    if strategy == "gradient":
+        return _scaled_gradient(a, b, metric)
+    return _STRATEGIES[strategy](a, b)
+
+
+def _mean_difference(a, b):
+    """|R − R'| + |G − G'| + |B − B'|, / 3 / 255."""
+    bands = [ImageChops.difference(x, y).convert("F") for x, y in zip(a.split(), b.split())]
+    total = image_math(lambda r, g, b: r + g + b, *bands)
+    return total.point(lambda value: value / (3 * 255))
+
+
+def _ssim_distortion(a, b):
+    return metrics.ssim_map(a, b).point(lambda value: 1 - value)
+
+
+def _scaled_gradient(a, b, metric):
+    """∂score/∂B times the number of pixels: a map whose values do not shrink with its size."""
+    pixels = a.width * a.height
+    return gradients.gradient(a, b, metric).point(lambda value: value * pixels)
+
+
+_STRATEGIES = {"difference": _mean_difference, "ssim": _ssim_distortion}
+
+
+# pixelmatch ----------------------------------------------------------------------
+
+def _cleared(diff, mask):
+    """The map with the pixels of an "L" mask set to 0 (the map itself without a mask)."""
+    if mask is None:
+        return diff
+    cleared = diff.copy()
+    cleared.paste(0.0, mask=mask)
+    return cleared
+
+
+def _pixelmatch_key(distance, excused, threshold):
+    """What red and yellow mean on pixelmatch's picture, with their counts."""
+    flagged = pixelmatch.above(distance, threshold)
+    if excused is None:
+        red = flagged.histogram()[255]
+        return grid.key([(pixelmatch.DIFFERENT_COLOUR,
+                          f"{red} px differ: YIQ distance above {threshold:g}")])
+    red = ImageChops.subtract(flagged, excused).histogram()[255]
+    yellow = ImageChops.multiply(flagged, excused).histogram()[255]
+    return grid.key([
+        (pixelmatch.DIFFERENT_COLOUR, f"{red} px differ: YIQ distance above {threshold:g}"),
+        (pixelmatch.ANTI_ALIASED_COLOUR, f"{yellow} px above it but anti-aliased: excused")])
+
+
+# Drawing -------------------------------------------------------------------------
+
+def _percentile_note(diff, signed):
+    largest = max(abs(value) for value in diff.getextrema())
+    ends = "ends" if signed else "top colour"
+    return (f"{ends}: {SCALE_PERCENTILE:g}th percentile of the pixels that differ; "
+            f"largest {'|value| ' if signed else ''}{grid.format_value(largest)}")
+
+
+def _scale_index(diff, low, high):
+    """The map as "L" positions on the colour scale: low → 0, high → 255, rounded."""
+    scale = 255 / (high - low)
+    return diff.point(lambda value: value * scale + (0.5 - low * scale)).convert("L")
+
+
+def _strength(diff, low, high, signed):
+    """An "L" mask: how far each value is from 0 on the scale, 0-255 (for overlays)."""
+    if not signed:
+        return _scale_index(diff, low, high)
+    return _scale_index(image_math(lambda value: abs(value), diff), 0.0, high)
+
+
+def _through_scale(index, colours):
+    return Image.merge("RGB", [index.point([colour[band] for colour in colours])
+                               for band in range(3)])
