@@ -11,15 +11,17 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     packages=find_packages(include=["optimize_images", "optimize_images.*"]),
+    package_data={"optimize_images": ["py.typed"]},  # the package's annotations are its types
+    zip_safe=False,
     python_requires=">=3.9",
     install_requires=["Pillow>=9.5", "piexif>=1.1.3"],
     extras_require={
         # numpy and scikit-image (the SSIM reference) and jsonschema (the report
         # schema) serve a few tests only, Dask the --dask tests, Playwright the HTML
         # report's (in the system's Chromium: it downloads no browser), pre-commit the
-        # hooks'; the suite skips those when absent.
+        # hooks', mypy the types'; the suite skips those when absent.
         "test": ["pytest>=7", "numpy", "scikit-image", "jsonschema", "dask[distributed]",
-                 "playwright", "pre-commit"],
+                 "playwright", "pre-commit", "mypy"],
         # HEIC/HEIF input, when wanted: pip install "optimize-images[heif]"
         "heif": ["pillow-heif"],
         # PNGs through oxipng as well (kept when smaller): pip install "optimize-images[png]"

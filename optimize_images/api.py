@@ -46,7 +46,8 @@ def optimize(*paths: Union[str, os.PathLike], on_result: OnResult = None,
              **options: Any) -> Outcome:
     """Optimize files and folders; options are the `Settings` fields (e.g. quality=80)."""
     check_keywords("optimize", Settings, options)
-    return optimize_with(Settings(paths=paths, **options), on_result=on_result)
+    return optimize_with(Settings(paths=tuple(str(path) for path in paths), **options),
+                         on_result=on_result)
 
 
 def optimize_bytes(data: bytes, *, name: str = "<bytes>",

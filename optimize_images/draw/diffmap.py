@@ -36,6 +36,7 @@ can differ by one level from its arithmetic).
 
 import math
 from dataclasses import dataclass
+from typing import Any, Dict
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
@@ -63,7 +64,7 @@ MAX_RADIUS = 1000.0
 LEGEND_SIDES = ("below", "right")
 # What each keyword of `diff_map` and `draw` accepts, as `options.check_value` takes it;
 # the diff command declares its options with the same.
-ACCEPTS = {
+ACCEPTS: Dict[str, Dict[str, Any]] = {
     "strategy": {"choices": STRATEGIES},
     "pre": {"choices": PRE_PROCESSORS + tuple(PRE_ALIASES)},
     "radius": {"above": 0, "maximum": MAX_RADIUS},

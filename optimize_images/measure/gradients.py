@@ -47,7 +47,7 @@ rows around it that its windows reach, so memory stays bounded.
 """
 
 import math
-from typing import Tuple
+from typing import Optional, Tuple
 
 from PIL import Image
 
@@ -120,7 +120,8 @@ def ms_ssim_gradient(a: Image.Image, b: Image.Image, *, background: RGB = WHITE)
     pyramid = [(x, y)]
     for _ in MS_SSIM_WEIGHTS[1:]:
         pyramid.append((local_means.halved(pyramid[-1][0]), local_means.halved(pyramid[-1][1])))
-    score, total = 1.0, None  # total: Σ w_j ∂m_j / m_j, carried to the finer scale
+    score = 1.0
+    total: Optional[Image.Image] = None  # Σ w_j ∂m_j / m_j, carried to the finer scale
     for scale in reversed(range(len(MS_SSIM_WEIGHTS))):
         x, y = pyramid[scale]
         coarsest = scale == len(MS_SSIM_WEIGHTS) - 1
@@ -132,6 +133,7 @@ def ms_ssim_gradient(a: Image.Image, b: Image.Image, *, background: RGB = WHITE)
         term = scale_gradient.point(lambda value: value * (weight / mean))
         total = term if total is None else image_math(
             lambda t, c: t + c, term, _spread_halving(total, x.size))
+    assert total is not None  # MS_SSIM_WEIGHTS has five scales
     return total.point(lambda value: value * score)
 
 

@@ -18,7 +18,7 @@ these metrics, but are not in ``__all__``.
 """
 
 import math
-from typing import Optional, Tuple
+from typing import Optional, Tuple, cast
 
 from PIL import Image, ImageChops
 
@@ -283,7 +283,7 @@ def exact_mean(image: Image.Image, box: Optional[Tuple[int, int, int, int]] = No
     ImageStat bins mode "F" into 256 buckets; a reduction to one pixel does not.
     """
     box = box or (0, 0) + image.size
-    return image.reduce((box[2] - box[0], box[3] - box[1]), box).getpixel((0, 0))
+    return cast(float, image.reduce((box[2] - box[0], box[3] - box[1]), box).getpixel((0, 0)))
 
 
 # SSIM ---------------------------------------------------------------------------
