@@ -8,6 +8,7 @@ where that mean is highest.
 """
 
 from array import array
+from typing import Iterable, List, Sequence, Tuple
 
 from PIL import Image
 
@@ -15,8 +16,10 @@ from ..common.compat import image_math
 
 GRID_STEP_DIVISOR = 8  # the fragment window moves in steps of crop-size / 8
 
+Box = Tuple[int, int, int, int]  # (left, top, right, bottom)
 
-def spread(maps):
+
+def spread(maps: Sequence[Image.Image]) -> Image.Image:
     """The per-pixel (population) standard deviation of mode "F" maps."""
     count = len(maps)
     average = _summed(maps).point(lambda value: value / count)
@@ -26,19 +29,19 @@ def spread(maps):
     return image_math(lambda v: v ** 0.5, variance)
 
 
-def figure_heat(maps):
+def figure_heat(maps: Sequence[Image.Image]) -> Image.Image:
     """Where a figure's variants disagree (their spread); for a lone variant, its distortion."""
     return spread(maps) if len(maps) > 1 else maps[0]
 
 
-def _summed(images):
+def _summed(images: Sequence[Image.Image]) -> Image.Image:
     total = images[0]
     for image in images[1:]:
         total = image_math(lambda x, y: x + y, total, image)
     return total
 
 
-def best_window(heat, luma, size):
+def best_window(heat: Image.Image, luma: Image.Image, size: int) -> Box:
     """The box (left, top, right, bottom) of a size × size window that shows detail
     and has the highest mean heat there.
 
@@ -64,12 +67,12 @@ def best_window(heat, luma, size):
     return left, top, left + box_width, top + box_height
 
 
-def _blocks(image, step):
+def _blocks(image: Image.Image, step: int) -> Image.Image:
     """Block means of a float image (partial blocks at the right and bottom too)."""
     return image.reduce(step) if step > 1 else image
 
 
-def _window_spreads(luma, step, span):
+def _window_spreads(luma: Image.Image, step: int, span: Tuple[int, int]) -> List[float]:
     """The standard deviation of the luma in each window of the grid, as a list."""
     values = luma.convert("F")
     count = span[0] * span[1]
@@ -79,7 +82,7 @@ def _window_spreads(luma, step, span):
     return [max(0.0, value) ** 0.5 for value in array("f", variance.tobytes())]
 
 
-def _window_sums(blocks, span_x, span_y):
+def _window_sums(blocks: Image.Image, span_x: int, span_y: int) -> Image.Image:
     """Sums of span_x × span_y neighbouring blocks, one per window position."""
     width, height = blocks.size
     span_x, span_y = min(span_x, width), min(span_y, height)
@@ -89,7 +92,7 @@ def _window_sums(blocks, span_x, span_y):
                     for k in range(span_y)])
 
 
-def average(images, size):
+def average(images: Iterable[Image.Image], size: Tuple[int, int]) -> Image.Image:
     """The per-pixel mean of mode "F" images, one at a time; zeros of `size` for none."""
     total, count = Image.new("F", size, 0.0), 0
     for image in images:

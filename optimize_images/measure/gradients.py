@@ -54,13 +54,15 @@ from PIL import Image
 from ..common.compat import Resampling, Transpose, image_math
 from ..common.modes import WHITE, comparable
 from . import local_means, metrics
-from .local_means import CENTRE, RADIUS, WINDOW
+from .local_means import CENTRE, RADIUS, WINDOW, Moments
 from .metrics import C1, C2, MS_SSIM_WEIGHTS
 
 __all__ = ["gradient", "mse_gradient", "psnr_gradient", "ssim_gradient", "ms_ssim_gradient",
            "GRADIENT_METRICS"]
 
 RGB = Tuple[int, int, int]
+# The maps `_adjoint_maps` gives: the term's value, A − 2B·μy − C·μx, B and C.
+AdjointMaps = Tuple[Image.Image, Image.Image, Image.Image, Image.Image]
 
 
 def gradient(a: Image.Image, b: Image.Image, metric: str = "ssim", *,
@@ -139,7 +141,8 @@ def ms_ssim_gradient(a: Image.Image, b: Image.Image, *, background: RGB = WHITE)
 
 # MSE ----------------------------------------------------------------------------
 
-def _mse_and_gradient(a, b, background):
+def _mse_and_gradient(a: Image.Image, b: Image.Image,
+                      background: RGB) -> Tuple[float, Image.Image]:
     """(MSE over every sample, ∂MSE/∂B per pixel summed over its bands)."""
     metrics.check_images(a, b, background)
     first, second = comparable(a, b, background)
@@ -157,7 +160,8 @@ def _mse_and_gradient(a, b, background):
 
 # SSIM: one scale ----------------------------------------------------------------
 
-def _mean_and_gradient(x, y, *, coarsest):
+def _mean_and_gradient(x: Image.Image, y: Image.Image, *,
+                       coarsest: bool) -> Tuple[float, Image.Image]:
     """(the mean of S, or of cs when not `coarsest`, and its gradient with respect to y).
 
     An image smaller than the window is mirrored, as `metrics` scores it; the
@@ -170,7 +174,8 @@ def _mean_and_gradient(x, y, *, coarsest):
     return mean, _folded(grown, RADIUS, x.size)
 
 
-def _valid_mean_and_gradient(x, y, coarsest):
+def _valid_mean_and_gradient(x: Image.Image, y: Image.Image,
+                             coarsest: bool) -> Tuple[float, Image.Image]:
     """The mean of the local term over the valid region, and its gradient.
 
     Output rows [top, bottom) need the term's adjoint maps at window
@@ -201,7 +206,7 @@ def _valid_mean_and_gradient(x, y, coarsest):
     return total / count, result.point(lambda value: value / count)
 
 
-def _adjoint_maps(moments, coarsest):
+def _adjoint_maps(moments: Moments, coarsest: bool) -> AdjointMaps:
     """(the term's value, A − 2B·μy − C·μx, B, C) from the local moments of centred lumas.
 
     With μx = (μs + μd) / 2 and μy = (μs − μd) / 2 (centred), N and D from the
@@ -230,7 +235,7 @@ def _adjoint_maps(moments, coarsest):
     return value, p, b, c
 
 
-def _adjoint_blur(values, offset, rows):
+def _adjoint_blur(values: Image.Image, offset: int, rows: int) -> Image.Image:
     """G[values] for `rows` output rows: the map placed `offset` rows down in a zero
     canvas padded by 2 × RADIUS columns each side, then blurred (valid)."""
     canvas = Image.new("F", (values.width + 4 * RADIUS, rows + 2 * RADIUS), 0.0)
@@ -240,13 +245,13 @@ def _adjoint_blur(values, offset, rows):
 
 # Carrying gradients back through `metrics`' resampling ------------------------------
 
-def _folded(grown, border, size):
+def _folded(grown: Image.Image, border: int, size: Tuple[int, int]) -> Image.Image:
     """The adjoint of `local_means.mirrored`: each mirrored copy's gradient added to its pixel."""
     columns = _folded_columns(grown, border, size[0]).transpose(Transpose.TRANSPOSE)
     return _folded_columns(columns, border, size[1]).transpose(Transpose.TRANSPOSE)
 
 
-def _folded_columns(grown, border, width):
+def _folded_columns(grown: Image.Image, border: int, width: int) -> Image.Image:
     """Undo `local_means.mirrored`'s column steps, last first."""
     steps, remaining, current = [], border, width
     while remaining:
@@ -265,7 +270,7 @@ def _folded_columns(grown, border, width):
     return grown
 
 
-def _spread_halving(coarse, size):
+def _spread_halving(coarse: Image.Image, size: Tuple[int, int]) -> Image.Image:
     """The adjoint of `local_means.halved`: each pixel's gradient shared equally among the
     pixels of `size` it averaged (a quarter each; half along an odd last row or column)."""
     width, height = size

@@ -9,6 +9,7 @@ memory stays bounded whatever the image size.
 """
 
 import math
+from typing import Sequence, Tuple
 
 from PIL import Image
 
@@ -32,15 +33,18 @@ STRIP_PIXELS = 1 << 17
 CENTRE = 127.5
 _CENTRED = [value - CENTRE for value in range(256)]
 
+# The four local means of `local_moments`: μs, μd, E[s²], E[d²].
+Moments = Tuple[Image.Image, Image.Image, Image.Image, Image.Image]
 
-def centred(image):
+
+def centred(image: Image.Image) -> Image.Image:
     """Luma ("L" or "F") − 127.5 as a float image."""
     if image.mode == "F":
         return image_math(lambda x: x - CENTRE, image)
     return image.point(_CENTRED, "F")
 
 
-def local_moments(x, y):
+def local_moments(x: Image.Image, y: Image.Image) -> Moments:
     """(μs, μd, E[s²], E[d²]): the local means of the sum s = x + y and the
     difference d = x − y of two centred lumas, and of their squares.
 
@@ -54,7 +58,7 @@ def local_moments(x, y):
             blurred(image_math(lambda d: d * d, difference)))
 
 
-def mirrored(image, border):
+def mirrored(image: Image.Image, border: int) -> Image.Image:
     """The image grown by `border` pixels per side, mirrored at its edges (d c b a | a b c d).
 
     A side shorter than the border is mirrored again and again, as numpy's
@@ -65,7 +69,7 @@ def mirrored(image, border):
         Transpose.TRANSPOSE)
 
 
-def _mirrored_columns(image, border):
+def _mirrored_columns(image: Image.Image, border: int) -> Image.Image:
     while border:
         step = min(border, image.width)  # each edge stays where the pattern reflects
         width, height = image.size
@@ -78,7 +82,7 @@ def _mirrored_columns(image, border):
     return image
 
 
-def halved(image):
+def halved(image: Image.Image) -> Image.Image:
     """2×2 means in float, an odd last row or column averaged with itself; strip by strip."""
     width, height = image.size
     result = Image.new("F", ((width + 1) // 2, (height + 1) // 2))
@@ -89,7 +93,7 @@ def halved(image):
     return result
 
 
-def blurred(image):
+def blurred(image: Image.Image) -> Image.Image:
     """Gaussian-weighted means where the whole window fits: 2 × RADIUS px smaller."""
     width, height = image.size
     height -= 2 * RADIUS
@@ -98,7 +102,7 @@ def blurred(image):
     return weighted_sum([columns.crop((k, 0, k + width, height)) for k in range(WINDOW)])
 
 
-def weighted_sum(taps):
+def weighted_sum(taps: Sequence[Image.Image]) -> Image.Image:
     """Σ WEIGHTS[k] · taps[k], adding the taps of equal weight before multiplying."""
     def weighted(*taps):
         total = taps[RADIUS] * WEIGHTS[RADIUS]

@@ -18,7 +18,7 @@ these metrics, but are not in ``__all__``.
 """
 
 import math
-from typing import Optional, Tuple, cast
+from typing import Callable, Iterator, Optional, Tuple, cast
 
 from PIL import Image, ImageChops
 
@@ -30,6 +30,8 @@ from ..common.modes import COMPARABLE_MODES, WHITE, check_pair, comparable, opaq
 __all__ = ["diff_ratio", "psnr", "ssim", "ssim_map", "ms_ssim", "exact_mean"]
 
 RGB = Tuple[int, int, int]
+# A local term of SSIM from its luminance and contrast-structure maps.
+Term = Callable[[Image.Image, Image.Image], Image.Image]
 
 # Wang et al. 2004's constants for 8-bit data (L = 255): K1 = 0.01, K2 = 0.03.
 C1 = (0.01 * 255) ** 2
@@ -246,7 +248,7 @@ def ms_ssim(a: Image.Image, b: Image.Image, *, background: RGB = WHITE) -> float
 
 # Checking the call ------------------------------------------------------------
 
-def check_images(a, b, background):
+def check_images(a: Image.Image, b: Image.Image, background: RGB) -> None:
     check_pair(a, b)
     for name, image in (("a", a), ("b", b)):
         if image.mode not in COMPARABLE_MODES:
@@ -262,14 +264,14 @@ def check_images(a, b, background):
 
 # Luma and exact means ----------------------------------------------------------
 
-def luma(image, background):
+def luma(image: Image.Image, background: RGB) -> Image.Image:
     """8-bit luma ("L"), or the image itself when it is float ("F")."""
     if image.mode == "F":
         return image
     return opaque(image, background).convert("L")
 
 
-def _histogram_mean(difference, weight):
+def _histogram_mean(difference: Image.Image, weight: Callable[[int], int]) -> float:
     """The mean of weight(sample) over every sample of an 8-bit image, exactly."""
     histogram = difference.histogram()  # 256 counts per band
     total = sum(weight(index % 256) * count for index, count in enumerate(histogram))
@@ -288,7 +290,7 @@ def exact_mean(image: Image.Image, box: Optional[Tuple[int, int, int, int]] = No
 
 # SSIM ---------------------------------------------------------------------------
 
-def _map_mean(x, y, term):
+def _map_mean(x: Image.Image, y: Image.Image, term: Term) -> float:
     """The mean of a local term over the valid region, or over the mirrored full map."""
     if min(x.size) < WINDOW:
         x, y = mirrored(x, RADIUS), mirrored(y, RADIUS)
@@ -299,15 +301,17 @@ def _map_mean(x, y, term):
     return total / ((x.width - 2 * RADIUS) * (x.height - 2 * RADIUS))
 
 
-def _ssim_term(luminance, contrast_structure):
+def _ssim_term(luminance: Image.Image, contrast_structure: Image.Image) -> Image.Image:
     return image_math(lambda l, cs: l * cs, luminance, contrast_structure)
 
 
-def _contrast_structure_term(luminance, contrast_structure):
+def _contrast_structure_term(luminance: Image.Image,
+                             contrast_structure: Image.Image) -> Image.Image:
     return contrast_structure
 
 
-def _strip_terms(x, y):
+def _strip_terms(x: Image.Image,
+                 y: Image.Image) -> Iterator[Tuple[int, Image.Image, Image.Image]]:
     """(top, luminance, contrast-structure) for each strip of the valid region.
 
     Each strip of map rows reads those rows plus the 2 × RADIUS rows its
@@ -321,7 +325,7 @@ def _strip_terms(x, y):
         yield (top,) + _local_terms(centred(x.crop(box)), centred(y.crop(box)))
 
 
-def _local_terms(x, y):
+def _local_terms(x: Image.Image, y: Image.Image) -> Tuple[Image.Image, Image.Image]:
     """The luminance and contrast-structure maps of two centred lumas (`local_moments`)."""
     ms, md, mss, mdd = local_moments(x, y)
 

@@ -7,6 +7,8 @@ float images; `diffmap` draws its "pixelmatch" strategy with them. Both
 images are opaque 8-bit RGB (see `modes`).
 """
 
+from typing import Any, Callable, Optional, Tuple
+
 from PIL import Image, ImageChops
 
 from ..common.compat import image_math
@@ -34,13 +36,16 @@ NEIGHBOURS = tuple((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or d
 
 # The public functions ------------------------------------------------------------
 
-def layers(a, b, detect_aa):
+def layers(a: Image.Image, b: Image.Image,
+           detect_aa: bool) -> Tuple[Image.Image, Optional[Image.Image]]:
     """(distance map, "L" mask of anti-aliased pixels, or None without `detect_aa`)."""
     return _yiq_distance(a, b), (anti_aliased(a, b) if detect_aa else None)
 
 
-def pixelmatch_picture(a, distance, *, threshold=DEFAULT_THRESHOLD, anti_aliased=None,
-                       over=False, alpha=PIXELMATCH_ALPHA):
+def pixelmatch_picture(a: Image.Image, distance: Image.Image, *,
+                       threshold: float = DEFAULT_THRESHOLD,
+                       anti_aliased: Optional[Image.Image] = None, over: bool = False,
+                       alpha: float = PIXELMATCH_ALPHA) -> Image.Image:
     """pixelmatch's output: pixels of `distance` above `threshold` in red over A.
 
     `a` is the RGB image A; `distance` the map of the "pixelmatch" strategy
@@ -60,14 +65,14 @@ def pixelmatch_picture(a, distance, *, threshold=DEFAULT_THRESHOLD, anti_aliased
 
 
 
-def grey_copy(image, *, alpha=OVERLAY_ALPHA):
+def grey_copy(image: Image.Image, *, alpha: float = OVERLAY_ALPHA) -> Image.Image:
     """An RGB image as pixelmatch draws A under its marks: its YIQ luma, blended with
     white at `alpha` (1: the luma itself)."""
     faint = _luma_yiq(image).point(lambda value: value * alpha + 255 * (1 - alpha))
     return faint.convert("L").convert("RGB")
 
 
-def above(diff, threshold):
+def above(diff: Image.Image, threshold: float) -> Image.Image:
     """An "L" mask: 255 where a map exceeds the threshold."""
     limit = Image.new("F", diff.size, threshold)
     return image_math(lambda d, t: d > t, diff, limit).point(lambda value: value * 255).convert("L")
@@ -76,7 +81,7 @@ def above(diff, threshold):
 
 # Distance and anti-aliasing ------------------------------------------------------
 
-def _yiq_distance(a, b):
+def _yiq_distance(a: Image.Image, b: Image.Image) -> Image.Image:
     """sqrt(delta / 35215) per pixel, delta as pixelmatch's colorDelta computes it.
 
     The channel differences are exact; the rest is float32 arithmetic,
@@ -98,7 +103,7 @@ def _yiq_distance(a, b):
     return image_math(lambda d: d ** 0.5, delta.point(lambda value: value / MAX_DELTA))
 
 
-def anti_aliased(a, b):
+def anti_aliased(a: Image.Image, b: Image.Image) -> Image.Image:
     """An "L" mask (255) of the pixels pixelmatch takes for anti-aliasing in A or in B.
 
     pixelmatch's test (after Vysniauskas, "Anti-aliased pixel and intensity
@@ -119,21 +124,21 @@ def anti_aliased(a, b):
     return either.point(lambda value: value * 255).convert("L")
 
 
-def _luma_yiq(image):
+def _luma_yiq(image: Image.Image) -> Image.Image:
     """pixelmatch's Y of an RGB image, in float."""
     bands = [band.point([value * w for value in range(256)], "F")
              for band, w in zip(image.split(), Y_WEIGHTS)]
     return image_math(lambda r, g, b: r + g + b, *bands)
 
 
-def _colour_key(image):
+def _colour_key(image: Image.Image) -> Image.Image:
     """R·65536 + G·256 + B, exactly (below 2²⁴), to compare colours in one operation."""
     bands = [band.point([value * scale for value in range(256)], "F")
              for band, scale in zip(image.split(), (65536, 256, 1))]
     return image_math(lambda r, g, b: r + g + b, *bands)
 
 
-def _border(size):
+def _border(size: Tuple[int, int]) -> Image.Image:
     """1.0 on the outermost pixels, 0.0 inside."""
     width, height = size
     border = Image.new("F", size, 1.0)
@@ -142,7 +147,7 @@ def _border(size):
     return border
 
 
-def _many_equal_neighbours(image, border):
+def _many_equal_neighbours(image: Image.Image, border: Image.Image) -> Image.Image:
     """1.0 where more than two neighbours (+1 on the border) have the pixel's colour."""
     key = _colour_key(image)
     count = border
@@ -152,7 +157,7 @@ def _many_equal_neighbours(image, border):
     return image_math(lambda total, limit: total > limit, count, Image.new("F", image.size, 2.0))
 
 
-def _excused(luma, plain, both_plain):
+def _excused(luma: Image.Image, plain: Image.Image, both_plain: Image.Image) -> Image.Image:
     """1.0 where pixelmatch's antialiased() holds for this image.
 
     Walks the neighbours in pixelmatch's order, keeping the darkest and
@@ -176,13 +181,15 @@ def _excused(luma, plain, both_plain):
         plain, darkest, brightest, either_plain, one)
 
 
-def _chosen(condition, if_true, otherwise, one):
+def _chosen(condition: Image.Image, if_true: Image.Image, otherwise: Image.Image,
+            one: Image.Image) -> Image.Image:
     """if_true where condition is 1.0, otherwise where it is 0.0 (exactly: no rounding)."""
     return image_math(lambda c, x, y, one: c * x + (one - c) * y,
                       condition, if_true, otherwise, one)
 
 
-def _neighbourwise(function, image, dx, dy):
+def _neighbourwise(function: Callable[[Any, Any], Any], image: Image.Image, dx: int,
+                   dy: int) -> Image.Image:
     """function(pixel, its neighbour at (dx, dy)) where that neighbour exists, else 0."""
     width, height = image.size
     left, top = max(0, -dx), max(0, -dy)

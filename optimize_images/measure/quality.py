@@ -13,9 +13,12 @@ target (`line_crossing`).
 from dataclasses import dataclass
 import math
 from math import log2
-from typing import Optional
+from typing import Callable, Dict, Iterable, Optional, Tuple
+
+from PIL import Image
 
 from ..common.compat import reusing_memory
+from ..common.settings import Settings
 from . import sampling, scoring, targets
 
 # Targets per metric and preset. SSIM's are chosen photo by photo (`targets`)
@@ -41,6 +44,8 @@ TRUSTED_WIDTH = 8
 
 LUMA_METRICS = ("ssim", "ms-ssim")  # they compare lumas only
 
+Point = Tuple[float, float]  # (quality, score)
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -58,12 +63,12 @@ class Plan:
     preset: str = "medium"
 
     @property
-    def relative(self):
+    def relative(self) -> bool:
         """The classic metric is judged relative to a quality-95 encoding."""
         return self.metric == "sad"
 
 
-def plan_for(settings):
+def plan_for(settings: Settings) -> Plan:
     low, high = DEFAULT_RANGES[settings.metric]
     target = settings.target
     if target is None and settings.metric in PRESET_TARGETS:
@@ -78,7 +83,8 @@ def plan_for(settings):
     )
 
 
-def search(image, roundtrip, plan, *, ceiling=None, luma_apart=False):
+def search(image: Image.Image, roundtrip: Callable[[Image.Image, int], Image.Image], plan: Plan,
+           *, ceiling: Optional[int] = None, luma_apart: bool = False) -> Choice:
     """The lowest quality in the plan's range whose sample reaches the target.
 
     `ceiling` (a source's own quality) caps the range: encoding above it only
@@ -105,7 +111,8 @@ def search(image, roundtrip, plan, *, ceiling=None, luma_apart=False):
                                    target, low=low, high=high)
 
 
-def interpolate_quality(score, target, *, low, high, first_guess=FIRST_GUESS):
+def interpolate_quality(score: Callable[[int], float], target: float, *, low: int, high: int,
+                        first_guess: int = FIRST_GUESS) -> Choice:
     """A quality in [low, high] whose score reaches `target`: the lowest, or one above it.
 
     Like bisection it keeps a bracket (the highest quality known to fail, the
@@ -149,7 +156,7 @@ def interpolate_quality(score, target, *, low, high, first_guess=FIRST_GUESS):
     return Choice(passing, scores[passing])
 
 
-def _crossing(scores, target, failing, passing):
+def _crossing(scores: Dict[int, float], target: float, failing: int, passing: int) -> float:
     """Where the score is expected to reach the target, from the scores known.
 
     From the bracket's two ends when both were scored, else from the two
@@ -166,13 +173,14 @@ def _crossing(scores, target, failing, passing):
     return line_crossing((q0, s0), (q1, s1), target)
 
 
-def line_crossing(first, second, target):
+def line_crossing(first: Point, second: Point, target: float) -> float:
     """The quality where the line through two (quality, score) points reaches `target`."""
     (q0, s0), (q1, s1) = first, second
     return q0 + (target - s0) * (q1 - q0) / (s1 - s0)
 
 
-def nearest_quality(measure, target, *, probes, low, high, refinements):
+def nearest_quality(measure: Callable[[int], float], target: float, *, probes: Iterable[int],
+                    low: int, high: int, refinements: int) -> int:
     """The quality in [low, high] whose measure comes nearest to `target`.
 
     `measure(quality)` must rise with the quality, as bpp and SSIM do. After
@@ -190,7 +198,7 @@ def nearest_quality(measure, target, *, probes, low, high, refinements):
     return min(values, key=lambda quality: (abs(values[quality] - target), quality))
 
 
-def _nearest_next(values, target, low, high):
+def _nearest_next(values: Dict[int, float], target: float, low: int, high: int) -> int:
     """The next quality to measure: where the line between the measured qualities around
     the target crosses it, strictly between them while there is room (so a curved measure
     cannot stall the search at one end of the bracket)."""
@@ -206,12 +214,13 @@ def _nearest_next(values, target, low, high):
     return high
 
 
-def bisection_steps(low, high):
+def bisection_steps(low: int, high: int) -> int:
     """Depth of the bisection tree over [low, high], as the classic method counts it."""
     return int(log2(high - low)) + 1 if high > low else 0
 
 
-def bisect_quality(score, passes, *, low, high):
+def bisect_quality(score: Callable[[int], float], passes: Callable[[float], bool], *, low: int,
+                   high: int) -> Choice:
     """The lowest quality in (low, high) whose score passes; `high` when none does.
 
     Keeps the best quality that passed, not the last one tried.

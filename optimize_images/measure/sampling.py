@@ -2,7 +2,7 @@
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from PIL import Image
 
@@ -20,6 +20,8 @@ COUNT_FROM_PIXELS = 4_000_000
 # own sample: a mosaic would cost nearly as much and predict it less well.
 WHOLE_SHARE = 0.5
 
+Size = Tuple[int, int]  # (width, height)
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -30,15 +32,15 @@ class Layout:
     tile_height: int
 
     @property
-    def tile(self):
+    def tile(self) -> Size:
         return self.tile_width, self.tile_height
 
     @property
-    def size(self):
+    def size(self) -> Size:
         return self.columns * self.tile_width, self.rows * self.tile_height
 
 
-def take(image, sampler):
+def take(image: Image.Image, sampler: str) -> Tuple[Image.Image, Optional[Size]]:
     """(the sample the named sampler takes of `image`, the size of its tiles or None).
 
     A search scores a mosaic without the windows that straddle two tiles
@@ -50,7 +52,7 @@ def take(image, sampler):
     return tiles(image, plan), (plan.tile if plan else None)
 
 
-def thumbnail(image, side=THUMBNAIL_SIDE):
+def thumbnail(image: Image.Image, side: int = THUMBNAIL_SIDE) -> Image.Image:
     """The classic sample: the image squeezed to side × side, aspect ratio ignored.
 
     `reducing_gap` first shrinks by whole factors with a box filter: from the
@@ -59,12 +61,12 @@ def thumbnail(image, side=THUMBNAIL_SIDE):
     return image.resize((side, side), Resampling.BICUBIC, reducing_gap=2.0)
 
 
-def tile_count(pixels):
+def tile_count(pixels: int) -> int:
     """How many tiles a photo of `pixels` pixels is sampled with."""
     return round(TILE_COUNT * max(1.0, pixels / COUNT_FROM_PIXELS) ** 0.25)
 
 
-def layout(size) -> Optional[Layout]:
+def layout(size: Size) -> Optional[Layout]:
     """The mosaic's layout for an image of `size`, or None when the image is its own sample.
 
     The tiles are spread as evenly across the image as down it: as many
@@ -83,7 +85,7 @@ def layout(size) -> Optional[Layout]:
     return Layout(columns, rows, tile_width, tile_height)
 
 
-def tiles(image, plan=None):
+def tiles(image: Image.Image, plan: Optional[Layout] = None) -> Image.Image:
     """A mosaic of full-resolution tiles spread evenly over the image (see `layout`).
 
     Tiles start on the 16-pixel MCU grid and are multiples of 16 wide, so
@@ -107,7 +109,7 @@ def tiles(image, plan=None):
     return mosaic
 
 
-def few_tiles(image, count=3, side=96):
+def few_tiles(image: Image.Image, count: int = 3, side: int = 96) -> Image.Image:
     """A mosaic of count × count tiles of side² (the search's sample before it grew
     with the photo), or the image when no bigger: enough to choose how to code it."""
     width, height = image.size
@@ -116,7 +118,7 @@ def few_tiles(image, count=3, side=96):
     return tiles(image, Layout(count, count, min(side, width), min(side, height)))
 
 
-def _starts(length, tile, count):
+def _starts(length: int, tile: int, count: int) -> List[int]:
     """Where tiles centred in `count` equal cells start, on the block grid."""
     last = (length - tile) // BLOCK * BLOCK
     return [min(last, max(0, int(length * (index + 0.5) / count - tile / 2)) // BLOCK * BLOCK)

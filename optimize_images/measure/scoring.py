@@ -12,6 +12,8 @@ on small made images at stride 2 (tests/test_scoring.py). `metrics.ssim`
 itself stays exact; this is the search's instrument only.
 """
 
+from typing import Callable, List, Optional, Sequence, Tuple
+
 from PIL import Image
 
 from ..common.compat import Resampling, Transpose, image_math
@@ -25,8 +27,11 @@ _SMALLEST_SIDE = 64
 # A sample with more stride-2 windows than this is scored at stride 5.
 _WINDOWS_AT_STRIDE_2 = 30_000
 
+Score = Callable[[Image.Image], float]  # a probe's score against the fixed sample
 
-def scorer(metric, reference, *, tile=None):
+
+def scorer(metric: str, reference: Image.Image, *,
+           tile: Optional[Tuple[int, int]] = None) -> Score:
     """score(candidate) → the metric of `candidate` against `reference`.
 
     `metric` is a name of `MEASURES`; the images are the sample and its
@@ -56,7 +61,8 @@ class _StridedSsim:
     three weighted sums (y, y², xy), each over 1 / stride² of the positions.
     """
 
-    def __init__(self, reference, tile=None, stride=None):
+    def __init__(self, reference: Image.Image, tile: Optional[Tuple[int, int]] = None,
+                 stride: Optional[int] = None) -> None:
         x = _centred_luma(reference)
         self._stride = stride or stride_for(x.size)
         self._x_phases = _phases(x, self._stride, vertical=True)
@@ -71,7 +77,7 @@ class _StridedSsim:
         self._luminance_x = image_math(lambda m: (m + CENTRE) * (m + CENTRE) + C1, mean_x)
         self._variance_x = image_math(lambda m, mm: mm - m * m + C2, mean_x, mean_xx)
 
-    def __call__(self, candidate):
+    def __call__(self, candidate: Image.Image) -> float:
         y_phases = _phases(_centred_luma(candidate), self._stride, vertical=True)
         mean_y = self._blurred(y_phases)
         mean_yy = self._blurred(_products(y_phases, y_phases))
@@ -90,14 +96,14 @@ class _StridedSsim:
         mask, share = self._inside
         return metrics.exact_mean(image_math(lambda v, m: v * m, values, mask)) / share
 
-    def _blurred(self, phases):
+    def _blurred(self, phases: Sequence[Image.Image]) -> Image.Image:
         """Gaussian means at the map positions, from a quantity's row phases."""
         down_rows = _weighted(phases, self._rows, self._stride, vertical=True)
         across = _phases(down_rows, self._stride, vertical=False)
         return _weighted(across, self._columns, self._stride, vertical=False)
 
 
-def stride_for(size):
+def stride_for(size: Tuple[int, int]) -> int:
     """The window stride for a sample of `size`: 2, or 5 above _WINDOWS_AT_STRIDE_2
     stride-2 windows, so that a big sample's probes cost about what a small one's do.
 
@@ -109,13 +115,14 @@ def stride_for(size):
     return 2 if width * height / 4 <= _WINDOWS_AT_STRIDE_2 else 5
 
 
-def _window_count(length, stride):
+def _window_count(length: int, stride: int) -> int:
     """Windows of one direction: window i reads the pixels from stride·i + offset on,
     WINDOW of them (see `_phases`)."""
     return (length - WINDOW - stride // 2) // stride + 1
 
 
-def _inside_tiles(columns, rows, tile, stride):
+def _inside_tiles(columns: int, rows: int, tile: Tuple[int, int],
+                  stride: int) -> Tuple[Image.Image, float]:
     """(mask, its mean): 1.0 at the strided map positions whose window lies inside one
     tile, 0.0 where it straddles two."""
     tile_width, tile_height = tile
@@ -126,7 +133,7 @@ def _inside_tiles(columns, rows, tile, stride):
     return mask, metrics.exact_mean(mask)
 
 
-def _inside_line(count, tile, stride):
+def _inside_line(count: int, tile: int, stride: int) -> Image.Image:
     """A 1-pixel-high "F" line: 1.0 where window i stays inside one tile."""
     offset = stride // 2
     line = Image.new("F", (count, 1))
@@ -135,15 +142,16 @@ def _inside_line(count, tile, stride):
     return line
 
 
-def _centred_luma(image):
+def _centred_luma(image: Image.Image) -> Image.Image:
     return centred(image if image.mode == "L" else image.convert("L"))
 
 
-def _products(first, second):
+def _products(first: Sequence[Image.Image],
+              second: Sequence[Image.Image]) -> Tuple[Image.Image, ...]:
     return tuple(image_math(lambda a, b: a * b, a, b) for a, b in zip(first, second))
 
 
-def _phases(image, stride, *, vertical):
+def _phases(image: Image.Image, stride: int, *, vertical: bool) -> List[Image.Image]:
     """The image's rows (columns) in `stride` phases: phase j holds rows
     j + stride // 2, j + stride // 2 + stride, …
 
@@ -166,7 +174,8 @@ def _phases(image, stride, *, vertical):
     return phases
 
 
-def _weighted(phases, count, stride, *, vertical):
+def _weighted(phases: Sequence[Image.Image], count: int, stride: int, *,
+              vertical: bool) -> Image.Image:
     """Σ WEIGHTS[t] · tap t for `count` windows along one direction (see `_phases`)."""
     def tap(t):
         image, offset = phases[t % stride], t // stride

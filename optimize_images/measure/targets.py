@@ -22,8 +22,9 @@ A target the user gives (--target) is used as it is.
 """
 
 import math
+from typing import Tuple, cast
 
-from PIL import ImageFilter
+from PIL import Image, ImageFilter
 
 from ..common.compat import image_math
 from ..common.settings import BUTTERAUGLI  # the butteraugli distance each preset aims at
@@ -41,30 +42,30 @@ _BLOCK = 8
 _MOST_STILL = 0.97  # past this a sample has too little content to stand for anything
 
 
-def target_for(luma, preset):
+def target_for(luma: Image.Image, preset: str) -> float:
     """The SSIM target for a photo whose sample's luma ("L") is `luma`, at a --preset."""
     return target(*features(luma), INTERCEPTS[preset], SLOPE)
 
 
-def features(luma):
+def features(luma: Image.Image) -> Tuple[float, float]:
     """(still, flat): the share of still pixels, and of flat pixels among the others."""
     still = min(_MOST_STILL, still_share(luma))
     return still, max(0.0, (flat_share(luma) - still) / (1 - still))
 
 
-def target(still, flat, intercept, slope):
+def target(still: float, flat: float, intercept: float, slope: float) -> float:
     """The SSIM target of the model above, within LOWEST and HIGHEST."""
     deficit = (1 - still) * math.exp(intercept + slope * flat)
     return min(HIGHEST, max(LOWEST, 1 - deficit))
 
 
-def flat_share(luma):
+def flat_share(luma: Image.Image) -> float:
     """The share of an "L" image's pixels whose 3×3 Laplacian is within FLAT_LEVEL of 0."""
     histogram = luma.filter(_LAPLACIAN).histogram()
     return sum(histogram[128 - FLAT_LEVEL:128 + FLAT_LEVEL + 1]) / sum(histogram)
 
 
-def still_share(luma):
+def still_share(luma: Image.Image) -> float:
     """The share of an "L" image's whole 8×8 blocks whose variance is below STILL_VARIANCE."""
     width, height = luma.width // _BLOCK * _BLOCK, luma.height // _BLOCK * _BLOCK
     if not width or not height:
@@ -76,7 +77,7 @@ def still_share(luma):
     return _mean(still)
 
 
-def _mean(image):
+def _mean(image: Image.Image) -> float:
     """The exact mean of an image of 0s and 1s (ImageStat bins mode "F"; a comparison
     gives "I" on older Pillows)."""
-    return image.convert("F").reduce(image.size).getpixel((0, 0))
+    return cast(float, image.convert("F").reduce(image.size).getpixel((0, 0)))
