@@ -36,7 +36,7 @@ can differ by one level from its arithmetic).
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, cast
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
@@ -47,6 +47,7 @@ from ..measure import gradients, metrics, pixelmatch
 from ..measure.gradients import GRADIENT_METRICS
 from ..measure.pixelmatch import DEFAULT_THRESHOLD
 from . import grid
+from .grid import RGB
 
 __all__ = ["diff_map", "draw", "colorize", "caption", "legend_side", "preprocess", "scale_top",
            "summarize", "to_16bit", "DiffSummary", "STRATEGIES", "PRE_PROCESSORS",
@@ -101,14 +102,16 @@ def _colour_scale(anchors, steps=256):
     return tuple(scale)
 
 
-COLOUR_SCALE = _colour_scale(_VIRIDIS_ANCHORS)  # 256 RGB triples, low to high
-SIGNED_COLOUR_SCALE = _colour_scale(_RED_BLUE_ANCHORS)  # negative, 0 (white), positive
+COLOUR_SCALE: Tuple[RGB, ...] = _colour_scale(_VIRIDIS_ANCHORS)  # 256 RGB triples, low to high
+# negative, 0 (white), positive
+SIGNED_COLOUR_SCALE: Tuple[RGB, ...] = _colour_scale(_RED_BLUE_ANCHORS)
 
 
 # The public functions ------------------------------------------------------------
 
-def diff_map(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
-             detect_aa=True, metric=DEFAULT_METRIC):
+def diff_map(a: Image.Image, b: Image.Image, *, strategy: str = "difference",
+             pre: str = "identity", radius: float = DEFAULT_RADIUS, detect_aa: bool = True,
+             metric: str = DEFAULT_METRIC) -> Image.Image:
     """Where and how much two images differ, as a mode "F" image of their size.
 
     Parameters
@@ -139,9 +142,10 @@ def diff_map(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADI
     return _map(first, second, strategy, metric)
 
 
-def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
-         threshold=DEFAULT_THRESHOLD, detect_aa=True, overlay=False, legend="below",
-         metric=DEFAULT_METRIC):
+def draw(a: Image.Image, b: Image.Image, *, strategy: str = "difference", pre: str = "identity",
+         radius: float = DEFAULT_RADIUS, threshold: float = DEFAULT_THRESHOLD,
+         detect_aa: bool = True, overlay: bool = False, legend: Optional[str] = "below",
+         metric: str = DEFAULT_METRIC) -> Tuple[Image.Image, Image.Image]:
     """(map, picture): the diff map and its drawing, as the diff command writes it.
 
     The picture of "difference", "ssim" and "gradient" is the map through
@@ -171,7 +175,9 @@ def draw(a, b, *, strategy="difference", pre="identity", radius=DEFAULT_RADIUS,
     return _cleared(distance, excused), picture
 
 
-def colorize(diff, *, low=None, high=None, signed=False, legend=None, caption=(), over=None):
+def colorize(diff: Image.Image, *, low: Optional[float] = None, high: Optional[float] = None,
+             signed: bool = False, legend: Optional[str] = None, caption: Iterable[str] = (),
+             over: Optional[Image.Image] = None) -> Image.Image:
     """A diff map through a colour scale, as an RGB image.
 
     Parameters
@@ -218,7 +224,7 @@ def colorize(diff, *, low=None, high=None, signed=False, legend=None, caption=()
     return grid.attach(coloured, bar, legend)
 
 
-def caption(strategy, metric=DEFAULT_METRIC):
+def caption(strategy: str, metric: str = DEFAULT_METRIC) -> List[str]:
     """What a strategy's map shows, in a line or two for its legend (ASCII: every font draws it)."""
     if strategy == "gradient":
         name = metric.upper()
@@ -229,14 +235,16 @@ def caption(strategy, metric=DEFAULT_METRIC):
              "pixelmatch": "YIQ distance, as pixelmatch (0-1)"}[strategy]]
 
 
-def scale_top(maps, percentile=SCALE_PERCENTILE):
+def scale_top(maps: Sequence[Image.Image], percentile: float = SCALE_PERCENTILE) -> float:
     """Where a colour scale ends for maps drawn on one scale: the `percentile`th
     percentile of |value| over the pixels of all `maps` that are not 0 (0 if none).
 
     Found from two rounds of histograms, to 1/65025 of the largest value.
     """
     magnitudes = [image_math(lambda value: abs(value), diff) for diff in maps]
-    high = max((magnitude.getextrema()[1] for magnitude in magnitudes), default=0.0)
+    # A one-band image's extrema are numbers (Pillow types those of any image).
+    high = max((cast(float, magnitude.getextrema()[1]) for magnitude in magnitudes),
+               default=0.0)
     if high <= 0:
         return 0.0
     pixels = sum(magnitude.width * magnitude.height for magnitude in magnitudes)
@@ -256,13 +264,13 @@ def scale_top(maps, percentile=SCALE_PERCENTILE):
     return min(high, largest)
 
 
-def legend_side(size):
+def legend_side(size: Tuple[int, int]) -> str:
     """Where a legend bar takes the least room: below a wide map, right of a tall one."""
     width, height = size
     return "below" if width >= height else "right"
 
 
-def preprocess(image, pre, *, radius=DEFAULT_RADIUS):
+def preprocess(image: Image.Image, pre: str, *, radius: float = DEFAULT_RADIUS) -> Image.Image:
     """The image (mode L or RGB) as the named pre-processor (or its alias) transforms it."""
     check_value("pre", pre, **ACCEPTS["pre"])
     pre = pre_processor(pre)
@@ -276,7 +284,7 @@ def preprocess(image, pre, *, radius=DEFAULT_RADIUS):
     return ImageChops.subtract(image, blurred, scale=1.0, offset=128)  # highpass
 
 
-def pre_processor(name):
+def pre_processor(name: str) -> str:
     """A pre-processor's name, its alias (highpass_filter, lowpass_filter) resolved."""
     return PRE_ALIASES.get(name, name)
 
@@ -291,29 +299,32 @@ class DiffSummary:
     ssim: float  # of the images themselves, before any pre-processing
 
 
-def summarize(a, b, diff, *, threshold=DEFAULT_THRESHOLD):
+def summarize(a: Image.Image, b: Image.Image, diff: Image.Image, *,
+              threshold: float = DEFAULT_THRESHOLD) -> DiffSummary:
     """The numbers worth printing about a pair and its diff map (of |map|, for a signed one)."""
     magnitude = image_math(lambda value: abs(value), diff)
     count = pixelmatch.above(magnitude, threshold).histogram()[255]
-    return DiffSummary(mean=metrics.exact_mean(magnitude), max=magnitude.getextrema()[1],
-                   count=count, above=count / (diff.width * diff.height),
-                   ssim=metrics.ssim(a, b))
+    return DiffSummary(mean=metrics.exact_mean(magnitude),
+                       max=cast(float, magnitude.getextrema()[1]),
+                       count=count, above=count / (diff.width * diff.height),
+                       ssim=metrics.ssim(a, b))
 
 
-def to_16bit(diff):
+def to_16bit(diff: Image.Image) -> Image.Image:
     """The map as 16-bit grey (mode "I;16"): 0-1 → 0-65535, values beyond clipped."""
     return diff.point(lambda value: value * 65535 + 0.5).convert("I").convert("I;16")
 
 
 # Preparing a pair ----------------------------------------------------------------
 
-def _check_keywords(**keywords):
+def _check_keywords(**keywords: Any) -> None:
     """OptionError (a ValueError) naming the first keyword whose value `ACCEPTS` refuses."""
     for name, value in keywords.items():
         check_value(name, value, **ACCEPTS[name])
 
 
-def _prepared(a, b, pre, radius):
+def _prepared(a: Image.Image, b: Image.Image, pre: str,
+              radius: float) -> Tuple[Image.Image, Image.Image]:
     """Both images, checked, opaque RGB and pre-processed."""
     check_pair(a, b, because="a diff map compares pixel with pixel")
     return (preprocess(opaque_rgb(a), pre, radius=radius),
@@ -322,24 +333,24 @@ def _prepared(a, b, pre, radius):
 
 # The strategies ------------------------------------------------------------------
 
-def _map(a, b, strategy, metric):
+def _map(a: Image.Image, b: Image.Image, strategy: str, metric: str) -> Image.Image:
     if strategy == "gradient":
         return _scaled_gradient(a, b, metric)
     return _STRATEGIES[strategy](a, b)
 
 
-def _mean_difference(a, b):
+def _mean_difference(a: Image.Image, b: Image.Image) -> Image.Image:
     """|R − R'| + |G − G'| + |B − B'|, / 3 / 255."""
     bands = [ImageChops.difference(x, y).convert("F") for x, y in zip(a.split(), b.split())]
     total = image_math(lambda r, g, b: r + g + b, *bands)
     return total.point(lambda value: value / (3 * 255))
 
 
-def _ssim_distortion(a, b):
+def _ssim_distortion(a: Image.Image, b: Image.Image) -> Image.Image:
     return metrics.ssim_map(a, b).point(lambda value: 1 - value)
 
 
-def _scaled_gradient(a, b, metric):
+def _scaled_gradient(a: Image.Image, b: Image.Image, metric: str) -> Image.Image:
     """∂score/∂B times the number of pixels: a map whose values do not shrink with its size."""
     pixels = a.width * a.height
     return gradients.gradient(a, b, metric).point(lambda value: value * pixels)
@@ -350,7 +361,7 @@ _STRATEGIES = {"difference": _mean_difference, "ssim": _ssim_distortion}
 
 # pixelmatch ----------------------------------------------------------------------
 
-def _cleared(diff, mask):
+def _cleared(diff: Image.Image, mask: Optional[Image.Image]) -> Image.Image:
     """The map with the pixels of an "L" mask set to 0 (the map itself without a mask)."""
     if mask is None:
         return diff
@@ -359,7 +370,8 @@ def _cleared(diff, mask):
     return cleared
 
 
-def _pixelmatch_key(distance, excused, threshold):
+def _pixelmatch_key(distance: Image.Image, excused: Optional[Image.Image],
+                    threshold: float) -> Image.Image:
     """What red and yellow mean on pixelmatch's picture, with their counts."""
     flagged = pixelmatch.above(distance, threshold)
     if excused is None:
@@ -382,19 +394,19 @@ def _percentile_note(diff, signed):
             f"largest {'|value| ' if signed else ''}{grid.format_value(largest)}")
 
 
-def _scale_index(diff, low, high):
+def _scale_index(diff: Image.Image, low: float, high: float) -> Image.Image:
     """The map as "L" positions on the colour scale: low → 0, high → 255, rounded."""
     scale = 255 / (high - low)
     return diff.point(lambda value: value * scale + (0.5 - low * scale)).convert("L")
 
 
-def _strength(diff, low, high, signed):
+def _strength(diff: Image.Image, low: float, high: float, signed: bool) -> Image.Image:
     """An "L" mask: how far each value is from 0 on the scale, 0-255 (for overlays)."""
     if not signed:
         return _scale_index(diff, low, high)
     return _scale_index(image_math(lambda value: abs(value), diff), 0.0, high)
 
 
-def _through_scale(index, colours):
+def _through_scale(index: Image.Image, colours: Sequence[RGB]) -> Image.Image:
     return Image.merge("RGB", [index.point([colour[band] for colour in colours])
                                for band in range(3)])

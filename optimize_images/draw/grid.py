@@ -9,6 +9,7 @@ font is a fixed bitmap one that draws little else.
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Container, Iterable, List, Optional, Sequence, Tuple, Union, cast
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -28,9 +29,15 @@ OUTLINE = (255, 0, 0)
 FLAG = (230, 120, 0)  # the frame of a tile that needs a second look
 FLAG_WIDTH = 3  # px, within the SPACING between cells
 
+RGB = Tuple[int, int, int]
+Size = Tuple[int, int]  # (width, height)
+Box = Tuple[int, int, int, int]  # (left, top, right, bottom)
+# What `font` gives: a scalable font, or the fixed bitmap one.
+Font = Union[ImageFont.FreeTypeFont, ImageFont.ImageFont]
+
 
 @lru_cache(maxsize=8)
-def font(size=LABEL_SIZE):
+def font(size: int = LABEL_SIZE) -> Font:
     """Pillow's default font at `size` px, or its fixed bitmap font where it cannot scale.
 
     The default font scales from Pillow 10.1 on, and only where Pillow has
@@ -42,16 +49,16 @@ def font(size=LABEL_SIZE):
         return ImageFont.load_default()
 
 
-def text_width(text, text_font):
-    return text_font.getbbox(text)[2]
+def text_width(text: str, text_font: Font) -> int:
+    return cast(int, text_font.getbbox(text)[2])  # whole pixels: we draw no stroke
 
 
-def line_height(text_font):
+def line_height(text_font: Font) -> int:
     """The height of one line of text, with a little air below it."""
-    return text_font.getbbox("Ag")[3] + 2
+    return cast(int, text_font.getbbox("Ag")[3]) + 2
 
 
-def format_value(value):
+def format_value(value: float) -> str:
     """A number for a legend or a label: three significant digits."""
     if value == 0 or not math.isfinite(value) or abs(value) < 1e-3:
         return f"{value:.2g}"
@@ -61,7 +68,7 @@ def format_value(value):
 
 # Grids ---------------------------------------------------------------------------
 
-def grid_shape(count, columns=None):
+def grid_shape(count: int, columns: Optional[int] = None) -> Tuple[int, int]:
     """(columns, rows) for `count` tiles: montage's choice unless `columns` is given."""
     if columns is None:
         rows = max(1, math.isqrt(count))
@@ -81,20 +88,20 @@ class Layout:
     spacing: int = SPACING
 
     @property
-    def size(self):
+    def size(self) -> Size:
         width = self.columns * (self.cell_width + self.spacing) + self.spacing
         height = (self.title_height + self.spacing
                   + self.rows * (self.tile_height + self.label_height + self.spacing))
         return width, height
 
-    def cell_origin(self, index):
+    def cell_origin(self, index: int) -> Tuple[int, int]:
         """The top-left corner of cell `index`, counted along rows."""
         row, column = divmod(index, self.columns)
         return (self.spacing + column * (self.cell_width + self.spacing),
                 self.title_height + self.spacing
                 + row * (self.tile_height + self.label_height + self.spacing))
 
-    def tile_box(self, index, tile_size):
+    def tile_box(self, index: int, tile_size: Size) -> Box:
         """A tile of this size, centred in its cell's tile area."""
         left, top = self.cell_origin(index)
         width, height = tile_size
@@ -102,13 +109,14 @@ class Layout:
         top += (self.tile_height - height) // 2
         return left, top, left + width, top + height
 
-    def label_box(self, index):
+    def label_box(self, index: int) -> Box:
         left, top = self.cell_origin(index)
         top += self.tile_height
         return left, top, left + self.cell_width, top + self.label_height
 
 
-def layout(tile_sizes, labels, *, title=None, columns=None, font_size=LABEL_SIZE):
+def layout(tile_sizes: Sequence[Size], labels: Sequence[str], *, title: Optional[str] = None,
+           columns: Optional[int] = None, font_size: int = LABEL_SIZE) -> Layout:
     """The Layout of a montage of tiles of these sizes with these labels ("\\n" between lines)."""
     label_font, title_font = font(font_size), font(2 * font_size)
     lines = [line for label in labels for line in label.split("\n")]
@@ -123,7 +131,9 @@ def layout(tile_sizes, labels, *, title=None, columns=None, font_size=LABEL_SIZE
         title_height=line_height(title_font) if title else 0)
 
 
-def montage(tiles, labels, *, title=None, columns=None, font_size=LABEL_SIZE, flagged=()):
+def montage(tiles: Sequence[Image.Image], labels: Sequence[str], *, title: Optional[str] = None,
+            columns: Optional[int] = None, font_size: int = LABEL_SIZE,
+            flagged: Container[int] = ()) -> Image.Image:
     """Tiles in a grid, each labelled below, in the order given, under an optional title.
 
     The tiles whose indexes are `flagged` get a FLAG-coloured frame (say why in
@@ -158,7 +168,7 @@ def _centred_lines(draw, lines, box, text_font):
         top += line_height(text_font)
 
 
-def placeholder(size, text="missing", *, font_size=LABEL_SIZE):
+def placeholder(size: Size, text: str = "missing", *, font_size: int = LABEL_SIZE) -> Image.Image:
     """A grey tile with a cross and a short text: where a variant could not be made."""
     tile = Image.new("RGB", size, PLACEHOLDER_FILL)
     draw = ImageDraw.Draw(tile)
@@ -174,7 +184,9 @@ def placeholder(size, text="missing", *, font_size=LABEL_SIZE):
 
 # Legends, outlines, zoom ---------------------------------------------------------
 
-def legend_bar(colours, low, high, *, length, vertical=False, caption=(), font_size=LABEL_SIZE):
+def legend_bar(colours: Sequence[RGB], low: float, high: float, *, length: int,
+               vertical: bool = False, caption: Iterable[str] = (),
+               font_size: int = LABEL_SIZE) -> Image.Image:
     """A colour scale from `low` to `high` with labelled ticks, `length` px long.
 
     `colours` is the scale, low to high, as RGB triples; `caption` lines say
@@ -264,7 +276,7 @@ def _ink_size(text, text_font):
     return right - left, bottom - top
 
 
-def wrapped(lines, width, text_font):
+def wrapped(lines: Iterable[str], width: int, text_font: Font) -> List[str]:
     """The lines broken between words so that each fits `width` px where it can."""
     result = []
     for line in lines:
@@ -279,7 +291,7 @@ def wrapped(lines, width, text_font):
     return result
 
 
-def key(entries, *, font_size=LABEL_SIZE):
+def key(entries: Sequence[Tuple[RGB, str]], *, font_size: int = LABEL_SIZE) -> Image.Image:
     """A legend of colour swatches, one per line: entries are (RGB, text)."""
     text_font = font(font_size)
     height = line_height(text_font)
@@ -294,7 +306,8 @@ def key(entries, *, font_size=LABEL_SIZE):
     return legend
 
 
-def attach(image, legend, side, *, gap=SPACING):
+def attach(image: Image.Image, legend: Image.Image, side: str, *,
+           gap: int = SPACING) -> Image.Image:
     """The image at (0, 0) with a legend below it or right of it, on white."""
     if side == "below":
         size = (max(image.width, legend.width), image.height + gap + legend.height)
@@ -310,7 +323,8 @@ def attach(image, legend, side, *, gap=SPACING):
     return canvas
 
 
-def outlined(image, box, *, colour=OUTLINE, width=3):
+def outlined(image: Image.Image, box: Box, *, colour: RGB = OUTLINE,
+             width: int = 3) -> Image.Image:
     """A copy of the image with a frame around `box` (left, top, right, bottom).
 
     The frame lies just outside the box, leaving its pixels as they were;
@@ -326,7 +340,7 @@ def outlined(image, box, *, colour=OUTLINE, width=3):
     return framed
 
 
-def zoomed(image, factor):
+def zoomed(image: Image.Image, factor: int) -> Image.Image:
     """The image `factor` times larger, each pixel a block (nearest neighbour)."""
     if factor == 1:
         return image

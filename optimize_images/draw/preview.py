@@ -20,6 +20,7 @@ those chosen on the full map to 0.004, for a seventeenth of its time
 
 import io
 import math
+from typing import Any, Optional, cast
 
 from PIL import Image
 
@@ -30,7 +31,7 @@ from ..measure import metrics
 from ..measure.fragment import best_window
 from ..measure.local_means import CENTRE, centred
 from ..measure.metrics import C1, C2
-from .grid import outlined
+from .grid import RGB, Box, Size, outlined
 
 FRAGMENT_SIDE = 256  # px, shown 1:1
 BLOCK = 8  # px: the side of the squares whose SSIM maps the distortion
@@ -42,7 +43,7 @@ FRAGMENT_QUALITY = 95
 THUMBNAIL_QUALITY = 80
 
 
-def cut(source, data, background=WHITE):
+def cut(source: Image.Image, data: bytes, background: RGB = WHITE) -> Preview:
     """The `Preview` of a result (its encoded bytes) against the image it encodes.
 
     Both are compared opaque, over `background`, as the metrics compare them.
@@ -61,12 +62,12 @@ def cut(source, data, background=WHITE):
                    thumbnail=_jpeg(thumbnail(sampled, box, stride), THUMBNAIL_QUALITY))
 
 
-def sampling_stride(size):
+def sampling_stride(size: Size) -> int:
     """n: the map of the distortion reads one block in n × n, at most HEAT_PIXELS pixels."""
     return max(1, math.ceil(math.sqrt(size[0] * size[1] / HEAT_PIXELS)))
 
 
-def sampled_blocks(image, stride, block=BLOCK):
+def sampled_blocks(image: Image.Image, stride: int, block: int = BLOCK) -> Image.Image:
     """One block × block square of each (stride · block)² cell, side by side: the middle
     one, at full resolution, where it fits (so the cells' counts are those of the image,
     rounded down, at least one)."""
@@ -77,7 +78,7 @@ def sampled_blocks(image, stride, block=BLOCK):
     return image
 
 
-def _squares_along(image, axis, cell, block):
+def _squares_along(image: Image.Image, axis: int, cell: int, block: int) -> Image.Image:
     """The `block`-wide strips in the middle of each `cell` along one axis, side by side."""
     length = image.size[axis]
     offset = min((cell - block) // 2, max(0, length - block))
@@ -92,7 +93,8 @@ def _squares_along(image, axis, cell, block):
     return strips
 
 
-def worst_fragment(original, result, *, side=FRAGMENT_SIDE, stride=1, size=None):
+def worst_fragment(original: Image.Image, result: Image.Image, *, side: int = FRAGMENT_SIDE,
+                   stride: int = 1, size: Optional[Size] = None) -> Box:
     """The box (left, top, right, bottom) of the side × side window where `result`
     differs most from `original`, among the windows that show detail.
 
@@ -104,13 +106,14 @@ def worst_fragment(original, result, *, side=FRAGMENT_SIDE, stride=1, size=None)
     if stride == 1:
         return best_window(heat, luma, side)
     left, top, _, _ = best_window(heat, luma, max(BLOCK, side // stride))
+    assert size is not None  # a stride is given with the size it samples
     width, height = size
     box_width, box_height = min(side, width), min(side, height)
     left, top = min(left * stride, width - box_width), min(top * stride, height - box_height)
     return left, top, left + box_width, top + box_height
 
 
-def block_distortion(x, y, block=BLOCK):
+def block_distortion(x: Image.Image, y: Image.Image, block: int = BLOCK) -> Image.Image:
     """1 − SSIM of each block × block square of two lumas ("L"), as a mode "F" image of
     their size, each pixel holding its block's value (partial blocks at the edges)."""
     x, y = centred(x), centred(y)
@@ -129,19 +132,20 @@ def block_distortion(x, y, block=BLOCK):
                          box=(0, 0, x.width / block, x.height / block))
 
 
-def block_ssim(a, b):
+def block_ssim(a: Image.Image, b: Image.Image) -> float:
     """The mean over the pixels of SSIM on 8 × 8 blocks: the fragment's score."""
     return 1 - metrics.exact_mean(block_distortion(a.convert("L"), b.convert("L")))
 
 
-def thumbnail(sampled, box, stride=1):
+def thumbnail(sampled: Image.Image, box: Box, stride: int = 1) -> Image.Image:
     """At most THUMBNAIL_SIDE px, the box outlined: from the `sampled_blocks` of an
     image (at that size its squares read as the image) and a box in the image's pixels."""
     scale = min(1.0, THUMBNAIL_SIDE / max(sampled.size))
     size = (max(1, round(sampled.width * scale)), max(1, round(sampled.height * scale)))
     small = sampled.resize(size, Resampling.BICUBIC, reducing_gap=2.0)
-    return outlined(small, tuple(round(value * scale / stride) for value in box), width=2)
+    scaled = cast(Box, tuple(round(value * scale / stride) for value in box))
+    return outlined(small, scaled, width=2)
 
 
-def _jpeg(image, quality, **options):
+def _jpeg(image: Image.Image, quality: int, **options: Any) -> bytes:
     return save_to_bytes(image, "JPEG", quality=quality, **options)
