@@ -13,6 +13,7 @@ image, and Python's zlib deflates the result: nothing runs per byte in Python.
 
 import zlib
 from array import array
+from typing import List, Optional, Tuple, Union, cast
 
 from PIL import Image, ImageChops
 
@@ -20,7 +21,11 @@ from ..common.compat import Resampling
 
 NONE, SUB, UP, AVERAGE, PAETH = FILTERS = tuple(range(5))
 ADAPTIVE = "adaptive"  # per row, the filter whose bytes are closest to zero (libpng's rule)
-METHODS = FILTERS + (ADAPTIVE,)
+# PNG's a, b and c of every byte, as L images: left, above, and above left.
+Neighbours = Tuple[Image.Image, Image.Image, Image.Image]
+# A filtering of the scanlines: one of FILTERS for every row, or ADAPTIVE.
+Method = Union[int, str]
+METHODS: Tuple[Method, ...] = FILTERS + (ADAPTIVE,)
 STRATEGIES = {
     "default": zlib.Z_DEFAULT_STRATEGY,
     "filtered": zlib.Z_FILTERED,
@@ -37,16 +42,18 @@ class Scanlines:
     """The raw rows of an image (`row_bytes` each, `pixel_bytes` a pixel, at least 1),
     filtered on demand; each filter's bytes are computed once."""
 
-    def __init__(self, raw, row_bytes, pixel_bytes):
+    def __init__(self, raw: bytes, row_bytes: int, pixel_bytes: int) -> None:
         self.row_bytes, self.pixel_bytes = row_bytes, pixel_bytes
         self.height = len(raw) // row_bytes
         self._raw = raw
         self._images = {NONE: Image.frombytes("L", (row_bytes, self.height), raw)}
-        self._around = self._choice = None
+        self._around: Optional[Neighbours] = None
+        self._choice: Optional[List[int]] = None
 
-    def filtered(self, method):
+    def filtered(self, method: Method) -> bytes:
         """The scanlines, each led by its filter byte: `method` for every row, or ADAPTIVE."""
-        choice = self._adaptive_choice() if method == ADAPTIVE else [method] * self.height
+        choice = (self._adaptive_choice() if method == ADAPTIVE
+                  else [cast(int, method)] * self.height)
         data = {kind: (self._raw if kind == NONE else self._image(kind).tobytes())
                 for kind in set(choice)}
         size = self.row_bytes
@@ -56,7 +63,7 @@ class Scanlines:
             parts.append(data[kind][row * size:(row + 1) * size])
         return b"".join(parts)
 
-    def _adaptive_choice(self):
+    def _adaptive_choice(self) -> List[int]:
         """Per row, the filter whose bytes add up closest to zero."""
         if self._choice is None:
             costs = {kind: _row_costs(self._image(kind)) for kind in FILTERS}
@@ -64,12 +71,12 @@ class Scanlines:
                             for row in range(self.height)]
         return self._choice
 
-    def _image(self, kind):
+    def _image(self, kind: int) -> Image.Image:
         if kind not in self._images:
             self._images[kind] = _filter_image(self._images[NONE], self._neighbours(), kind)
         return self._images[kind]
 
-    def _neighbours(self):
+    def _neighbours(self) -> Neighbours:
         """PNG's a, b and c of every byte: the same byte of the pixel to the left,
         the byte above, and the byte above a (zeros past the edges)."""
         if self._around is None:
@@ -79,7 +86,7 @@ class Scanlines:
         return self._around
 
 
-def _filter_image(image, neighbours, kind):
+def _filter_image(image: Image.Image, neighbours: Neighbours, kind: int) -> Image.Image:
     """The bytes of filter `kind`, as an L image of the raw bytes' shape."""
     left, above, corner = neighbours
     if kind == SUB:
@@ -93,7 +100,8 @@ def _filter_image(image, neighbours, kind):
     return ImageChops.subtract_modulo(image, prediction)
 
 
-def _paeth_prediction(left, above, corner):
+def _paeth_prediction(left: Image.Image, above: Image.Image,
+                      corner: Image.Image) -> Image.Image:
     """PNG's Paeth predictor, of whichever of left (a), above (b) and corner (c) is
     nearest to a + b - c, ties in that order, in 8-bit operations only.
 
@@ -113,12 +121,12 @@ def _paeth_prediction(left, above, corner):
     return Image.composite(low, beyond_low, _at_most(high, corner))
 
 
-def _at_most(first, second):
+def _at_most(first: Image.Image, second: Image.Image) -> Image.Image:
     """Mask (L): 255 where first <= second, else 0."""
     return ImageChops.subtract(first, second).point(_ZERO_ONLY)
 
 
-def _shifted(image, right, down):
+def _shifted(image: Image.Image, right: int, down: int) -> Image.Image:
     """The image moved `right` and `down`, zeros coming in."""
     moved = Image.new("L", image.size, 0)
     if right < image.width and down < image.height:
@@ -127,14 +135,15 @@ def _shifted(image, right, down):
     return moved
 
 
-def _row_costs(image):
+def _row_costs(image: Image.Image) -> "array[float]":
     """Per row, the mean distance from zero of its bytes (their sum over the width)."""
     magnitude = image.point(_MAGNITUDE).convert("F")
     means = magnitude.resize((1, image.height), Resampling.BOX)
     return array("f", means.tobytes())
 
 
-def deflated(data, strategy, *, limit=None, level=9):
+def deflated(data: bytes, strategy: int, *, limit: Optional[int] = None,
+             level: int = 9) -> Optional[bytes]:
     """`data` as a zlib stream (`strategy` one of STRATEGIES' values), or None as
     soon as it is sure to exceed `limit` bytes."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, 15, 9, strategy)

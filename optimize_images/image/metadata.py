@@ -8,6 +8,7 @@ dropped with a reason, before piexif sees it.
 """
 
 import struct
+from typing import Any, Dict, List, Optional, Tuple
 
 import piexif
 
@@ -23,7 +24,7 @@ _JPEG_APP1 = 0xE1
 _JPEG_START_OF_SCAN = 0xDA
 
 
-def clean_exif(raw, *, upright=False):
+def clean_exif(raw: Optional[bytes], *, upright: bool = False) -> Optional[bytes]:
     """EXIF bytes safe to write again, or None when the block is unusable.
 
     piexif re-serialises the block, which drops malformed entries it cannot
@@ -34,12 +35,12 @@ def clean_exif(raw, *, upright=False):
     return _cleaned(raw, upright)[0]
 
 
-def exif_problem(raw):
+def exif_problem(raw: Optional[bytes]) -> Optional[str]:
     """Why `clean_exif` drops this block, in plain words; None when it keeps it (or there is none)."""
     return _cleaned(raw, False)[1]
 
 
-def _cleaned(raw, upright):
+def _cleaned(raw: Optional[bytes], upright: bool) -> Tuple[Optional[bytes], Optional[str]]:
     if not raw:
         return None, None
     problem = structure_problem(raw)
@@ -59,11 +60,11 @@ def _cleaned(raw, upright):
     return None, "piexif cannot write it again"
 
 
-def _without_thumbnail(exif):
+def _without_thumbnail(exif: Dict[str, Any]) -> Dict[str, Any]:
     return {**exif, "thumbnail": None, "1st": {}}
 
 
-def structure_problem(raw):
+def structure_problem(raw: bytes) -> Optional[str]:
     """What in the block points or reaches past its end, or None when nothing does."""
     tiff = raw[len(EXIF_HEADER):] if raw.startswith(EXIF_HEADER) else raw
     if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
@@ -78,7 +79,8 @@ def structure_problem(raw):
     return None
 
 
-def _ifd_problem(tiff, order, name, offset, pending):
+def _ifd_problem(tiff: bytes, order: str, name: str, offset: int,
+                 pending: List[Tuple[str, int]]) -> Optional[str]:
     """Check one IFD; queue the IFDs it points at (as piexif would follow them)."""
     size = len(tiff)
     if offset + 2 > size:
@@ -105,11 +107,11 @@ def _ifd_problem(tiff, order, name, offset, pending):
     return None
 
 
-def _unpack(order, code, data, offset):
+def _unpack(order: str, code: str, data: bytes, offset: int) -> int:
     return struct.unpack_from(order + code, data, offset)[0]
 
 
-def without_jpeg_exif(data):
+def without_jpeg_exif(data: bytes) -> Optional[bytes]:
     """The JPEG with its EXIF segments removed, or None when it has none (or is no JPEG).
 
     For the photos whose EXIF block stops Pillow from opening them at all.

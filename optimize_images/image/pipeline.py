@@ -16,13 +16,13 @@ import os
 import time
 import warnings
 from dataclasses import asdict, dataclass, replace
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from PIL import Image
 
 from ..common import modes, reasons, writer
 from ..common.errors import Fail, Skip
-from ..common.results import FAILED, OPTIMIZED, SKIPPED, Result
+from ..common.results import FAILED, OPTIMIZED, SKIPPED, Preview, Result
 from ..common.settings import BIG_PHOTO_BYTES, Settings
 from ..draw import preview
 from ..measure import metrics
@@ -53,11 +53,11 @@ class Plan:
     animated: bool
 
     @property
-    def converted(self):
+    def converted(self) -> bool:
         return self.target_format != self.source.image.format
 
     @property
-    def label(self):
+    def label(self) -> Optional[str]:
         """The format the result line shows: JPEG, or PNG->JPEG for a conversion."""
         name = self.source.image.format
         return f"{name}->{self.target_format}" if self.converted else name
@@ -75,7 +75,7 @@ class Encoding:
     ssim: Optional[float] = None  # full-image, when asked for (-s, --ssim-min)
 
     @property
-    def data(self):
+    def data(self) -> bytes:
         return self.encoded.data
 
 
@@ -103,7 +103,7 @@ def optimize_data(data: bytes, settings: Settings, *, name: str) -> Tuple[bytes,
     return (encoded if result.status == OPTIMIZED else data), result
 
 
-def _in_memory(name, data):
+def _in_memory(name: str, data: bytes) -> SourceFile:
     if not data:
         raise Fail("empty (0 bytes)")
     return SourceFile(name, data)
@@ -154,7 +154,7 @@ def _stopped(name, started, reached, error):
                   detail=error.detail, **known)
 
 
-def _known(reached):
+def _known(reached: object) -> Dict[str, Any]:
     """The `Result` fields that work which reached this value can tell."""
     if isinstance(reached, Encoding):
         encoded = reached.encoded
@@ -172,13 +172,13 @@ def _known(reached):
     return {}
 
 
-def _open(file, settings):
+def _open(file: SourceFile, settings: Settings) -> Source:
     """The `Source`: its image opened (not decoded), within our pixel limit."""
     image, exif_unreadable = open_image(file.data, settings)
     return Source(file, image, _exif_note(image, exif_unreadable, settings))
 
 
-def _exif_note(image, exif_unreadable, settings):
+def _exif_note(image: Image.Image, exif_unreadable: bool, settings: Settings) -> str:
     """With -ke, what the result line says about an EXIF block that had to be dropped."""
     if not settings.keep_exif:
         return ""
@@ -198,14 +198,14 @@ def _plan(source, settings):
     return Plan(source, inspection, target_format, getattr(image, "n_frames", 1) > 1)
 
 
-def _decode(image):
+def _decode(image: Image.Image) -> None:
     try:
         image.load()
     except Exception as error:  # OSError, SyntaxError, ValueError...: Pillow's "broken file"
         raise reasons.failure(error, image.format, part="data") from None
 
 
-def _target_format(image, size, settings):
+def _target_format(image: Image.Image, size: int, settings: Settings) -> Optional[str]:
     target = settings.conversion_target
     if target is None or target == image.format:
         return image.format
@@ -268,7 +268,7 @@ def _prepared(plan, target, settings):
     return image, (transformed if settings.html_report else None)
 
 
-def _transform(image, settings):
+def _transform(image: Image.Image, settings: Settings) -> Image.Image:
     if not settings.keep_exif:
         image = transforms.upright(image, transforms.orientation_of(image))
     image = transforms.fit_within(image, settings.max_width, settings.max_height)
@@ -279,7 +279,7 @@ def _transform(image, settings):
     return transforms.drop_opaque_alpha(image)
 
 
-def _measured(encoding, settings):
+def _measured(encoding: Encoding, settings: Settings) -> Encoding:
     """The `Encoding` with its full-image SSIM against the image it encodes, when asked
     for (-s, --ssim-min) and the result is lossy; `rules.check_ssim` judges it."""
     if encoding.encoded.quality is None or not (settings.show_ssim
@@ -291,7 +291,7 @@ def _measured(encoding, settings):
     return replace(encoding, ssim=value)
 
 
-def _preview(encoding, settings):
+def _preview(encoding: Encoding, settings: Settings) -> Optional[Preview]:
     """For the HTML report, a lossy result's (or a -rc result's) `Preview`; else None."""
     transformed = encoding.transformed
     if transformed is None:
@@ -302,13 +302,14 @@ def _preview(encoding, settings):
     return None
 
 
-def _colours_reduced(transformed, image, settings):
+def _colours_reduced(transformed: Image.Image, image: Image.Image, settings: Settings) -> bool:
     """-rc changed pixels: it leaves an image that fits the palette exact (a lossless
     result, which has no preview), and it reduces only what is written as PNG."""
     return settings.reduce_colors and not same_pixels(transformed, image)
 
 
-def _write(file, encoding, root, settings):
+def _write(file: SourceFile, encoding: Encoding, root: Optional[str],
+           settings: Settings) -> Written:
     """Write the result (unless a dry run); where it went, and what became of the source."""
     converted = encoding.plan.converted
     new_extension = formats.extension_for(encoding.plan.target_format) if converted else None
@@ -319,7 +320,8 @@ def _write(file, encoding, root, settings):
     return Written(output_path, source_kept=converted and beside, source_deleted=source_deleted)
 
 
-def _output_path(path, root, new_extension, settings):
+def _output_path(path: str, root: Optional[str], new_extension: Optional[str],
+                 settings: Settings) -> str:
     if settings.output_dir:
         relative = os.path.relpath(path, root) if root else os.path.basename(path)
         path = os.path.join(settings.output_dir, relative)
@@ -352,7 +354,7 @@ def _write_file(file, output_path, data, converted, settings):
     return False
 
 
-def _copy_unchanged(file, root, settings):
+def _copy_unchanged(file: SourceFile, root: Optional[str], settings: Settings) -> None:
     """--output-dir gets every readable file, so the folder it builds is complete."""
     if not (file.on_disk and settings.output_dir and settings.writes_files):
         return
@@ -362,7 +364,7 @@ def _copy_unchanged(file, root, settings):
                         keep_times=not settings.update_mtime)
 
 
-def _delete_source_after_check(path, output_path):
+def _delete_source_after_check(path: str, output_path: str) -> None:
     """-fd: remove the source only once its replacement decodes from disk."""
     with Image.open(output_path) as written:
         written.load()

@@ -12,12 +12,13 @@ import io
 import os
 import stat
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 from PIL import Image, UnidentifiedImageError
 
 from ..common import reasons
 from ..common.errors import Fail, Skip
+from ..common.settings import Settings
 from . import formats
 from .metadata import without_jpeg_exif
 
@@ -25,7 +26,7 @@ from .metadata import without_jpeg_exif
 HEADER_BYTES = 1 << 18
 
 
-def _raise_pillow_limit(max_pixels):
+def _raise_pillow_limit(max_pixels: int) -> None:
     """Let Pillow open images up to our own --max-pixels limit, in this process.
 
     We enforce --max-pixels ourselves before decoding (`check_dimensions`);
@@ -48,16 +49,16 @@ class SourceFile:
     status: Optional[os.stat_result] = None
 
     @property
-    def on_disk(self):
+    def on_disk(self) -> bool:
         return self.status is not None
 
     @property
-    def size(self):
+    def size(self) -> int:
         """The source's size in bytes (on disk, even when only its header was read)."""
-        return self.status.st_size if self.on_disk else len(self.data)
+        return self.status.st_size if self.status is not None else len(self.data)
 
 
-def read_file(path, settings):
+def read_file(path: str, settings: Settings) -> SourceFile:
     """The `SourceFile` of `path`: all its bytes, or only the first HEADER_BYTES when those
     show no image we may decode (then `check_header` on them says why).
 
@@ -85,7 +86,7 @@ def read_file(path, settings):
         return SourceFile(path, handle.read(), status)
 
 
-def _passes_header_check(head, settings):
+def _passes_header_check(head: bytes, settings: Settings) -> bool:
     try:
         check_header(head, settings)
     except (Fail, Skip):
@@ -93,11 +94,11 @@ def _passes_header_check(head, settings):
     return True
 
 
-def _open_without_blocking(path, flags):
+def _open_without_blocking(path: str, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
-def check_header(head, settings):
+def check_header(head: bytes, settings: Settings) -> None:
     """Refuse from the first bytes what is too large, or no image at all."""
     _raise_pillow_limit(settings.max_pixels)
     try:
@@ -113,7 +114,7 @@ def check_header(head, settings):
     check_dimensions(size, settings)
 
 
-def open_image(data, settings):
+def open_image(data: bytes, settings: Settings) -> Tuple[Image.Image, bool]:
     """(image, whether its EXIF was unreadable): opened, not decoded, within our pixel limit.
 
     Comes after `check_header`, which let Pillow open images up to that limit.
@@ -132,7 +133,7 @@ def open_image(data, settings):
     return image, exif_unreadable
 
 
-def check_dimensions(size, settings):
+def check_dimensions(size: Tuple[int, int], settings: Settings) -> None:
     width, height = size
     if width <= 0 or height <= 0:
         raise Fail(f"invalid dimensions {width}x{height}")
@@ -160,7 +161,7 @@ def _open_any(data):
     return Image.open(io.BytesIO(data)), False
 
 
-def _open_without_exif(data):
+def _open_without_exif(data: bytes) -> Optional[Image.Image]:
     stripped = without_jpeg_exif(data)
     if stripped is None:
         return None
@@ -170,5 +171,5 @@ def _open_without_exif(data):
         return None
 
 
-def _link_target(path):
+def _link_target(path: str) -> str:
     return os.path.join(os.path.dirname(path), os.readlink(path))

@@ -25,6 +25,7 @@ from exact lookup tables, one band at a time (see `_indices`).
 import io
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any, Dict, List, Optional, Tuple, cast
 
 from PIL import Image, ImageChops
 
@@ -35,6 +36,7 @@ from .transforms import drop_opaque_alpha
 SIXTEEN_BITS = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 _KEYED = ("1", "L", "RGB", "I;16", "I")
 _BAND_BYTES = 1 << 22  # what `same_pixels` compares at a time: about 4 MB of RGBA
+Colour = Tuple[int, int, int, int]  # (R, G, B, A)
 # Levels an 8-bit grey value takes when it is stored at fewer bits: the
 # decoder scales them back to 0-255 (2 bits: 0, 85, 170, 255).
 _GRID_STEP = {1: 255, 2: 85, 4: 17}
@@ -48,11 +50,11 @@ class Form:
     name: str = ""
 
     @property
-    def palette_size(self):
+    def palette_size(self) -> int:
         return len(self.image.getpalette() or ()) // 3 if self.image.mode == "P" else 0
 
 
-def exact_forms(image, *, grey_bits=None):
+def exact_forms(image: Image.Image, *, grey_bits: Optional[bool] = None) -> List[Form]:
     """The smallest exact forms of `image`, the likeliest smallest first.
 
     `grey_bits`: whether to store grey at 2 and 4 bits (`save(bits=...)` on
@@ -117,14 +119,14 @@ def _reduced(image):
     return _keyed_if_exact(image)
 
 
-def _as_sixteen_bits(image):
+def _as_sixteen_bits(image: Image.Image) -> Image.Image:
     """16-bit grey in the mode this Pillow writes (see `sixteen_bit_mode`); convert()
     keeps the key."""
     mode = sixteen_bit_mode()
     return image if image.mode == mode else image.convert("I").convert(mode)
 
 
-def _without_unused_key(image):
+def _without_unused_key(image: Image.Image) -> Image.Image:
     """A transparency key that no pixel has says nothing: drop it."""
     key = image.info.get("transparency")
     if image.mode not in _KEYED or key is None:
@@ -140,7 +142,7 @@ def _without_unused_key(image):
     return image
 
 
-def _key_mask(image):
+def _key_mask(image: Image.Image) -> Image.Image:
     """L: 0 where a pixel has the transparency key's value, else 255 (modes 1, L, I;16, I)."""
     key = image.info["transparency"]
     if image.mode in SIXTEEN_BITS:
@@ -152,7 +154,7 @@ def _key_mask(image):
     return image.convert("L").point(table, "L")
 
 
-def _eight_bits_if_exact(image):
+def _eight_bits_if_exact(image: Image.Image) -> Image.Image:
     """16-bit grey whose values (and key) are all multiples of 257 → L."""
     wide = image.convert("I")
     key = image.info.get("transparency")
@@ -164,7 +166,7 @@ def _eight_bits_if_exact(image):
     return narrow
 
 
-def eight_bit(image):
+def eight_bit(image: Image.Image) -> Image.Image:
     """16-bit grey as 8-bit L at the nearest level (`modes.to_8bit`), its transparency
     key becoming an alpha band (LA); other images as they are. For lossy work only."""
     if image.mode not in SIXTEEN_BITS:
@@ -176,7 +178,7 @@ def eight_bit(image):
     return Image.merge("LA", (grey, _key_mask(_as_sixteen_bits(image))))
 
 
-def _grey_if_exact(image):
+def _grey_if_exact(image: Image.Image) -> Image.Image:
     """RGB/RGBA whose every pixel has R = G = B → L/LA (a key too)."""
     if image.mode not in ("RGB", "RGBA"):
         return image
@@ -217,7 +219,7 @@ def _keyed_if_exact(image):
     return colour
 
 
-def _max_band(image):
+def _max_band(image: Image.Image) -> Image.Image:
     """L: per pixel, the largest of the bands."""
     bands = image.split()
     result = bands[0]
@@ -226,7 +228,7 @@ def _max_band(image):
     return result
 
 
-def _grey_levels(image):
+def _grey_levels(image: Image.Image) -> Optional[List[int]]:
     """The sorted 8-bit levels of an L or 1 image; None for other modes."""
     if image.mode not in ("L", "1"):
         return None
@@ -234,7 +236,7 @@ def _grey_levels(image):
     return [level for level in range(256) if histogram[level]]
 
 
-def _grey_grid_forms(image, levels, grey_bits):
+def _grey_grid_forms(image: Image.Image, levels: List[int], grey_bits: bool) -> List[Form]:
     """Grey stored at 1, 2 or 4 bits, when every level is on that grid."""
     if image.mode == "1":
         return []
@@ -246,7 +248,8 @@ def _grey_grid_forms(image, levels, grey_bits):
     return []
 
 
-def exact_palette(image, *, order=None):
+def exact_palette(image: Image.Image, *,
+                  order: Optional[Dict[Colour, int]] = None) -> Optional[Form]:
     """A palette form of an image with at most 256 colours (transparency included); else None.
 
     Entries with transparency come first, most transparent first, so tRNS
@@ -255,7 +258,8 @@ def exact_palette(image, *, order=None):
     """
     rgba = image.mode in ("RGBA", "LA") or "transparency" in image.info
     content = image.convert("RGBA" if rgba else "RGB")
-    counted = content.getcolors(256)
+    counted = cast(Optional[List[Tuple[int, Tuple[int, ...]]]],  # RGB(A): colours are tuples
+                   content.getcolors(256))
     if counted is None:
         return None
 
@@ -336,7 +340,7 @@ def _offsets(prefixes, ids):
     return offsets
 
 
-def _transparency_param(image):
+def _transparency_param(image: Image.Image) -> Dict[str, Any]:
     """The key as PNG stores it (at the image's bit depth: 0 or 1 for mode 1)."""
     key = image.info.get("transparency")
     if key is None or image.mode not in _KEYED:
@@ -345,13 +349,13 @@ def _transparency_param(image):
 
 
 @lru_cache(maxsize=None)
-def writes_low_bit_grey():
+def writes_low_bit_grey() -> bool:
     """True when this Pillow writes 2- and 4-bit grey (`bits` on mode L: Pillow 13)."""
     return _png_header(Image.new("L", (1, 1)), bits=2)[0] == 2
 
 
 @lru_cache(maxsize=None)
-def sixteen_bit_mode():
+def sixteen_bit_mode() -> str:
     """The mode in which this Pillow writes 16-bit grey PNGs, transparency key included:
     I;16, or I before Pillow 10 (which keys only I), while Pillow 13 writes no I."""
     try:
@@ -361,14 +365,14 @@ def sixteen_bit_mode():
     return "I;16"
 
 
-def _png_header(image, **params):
+def _png_header(image: Image.Image, **params: Any) -> Tuple[int, ...]:
     """(bit depth, colour type) of the PNG Pillow writes for `image`."""
     buffer = io.BytesIO()
     image.save(buffer, "PNG", **params)
     return tuple(buffer.getvalue()[24:26])
 
 
-def same_pixels(first, second):
+def same_pixels(first: Image.Image, second: Image.Image) -> bool:
     """True when both images decode to the same pixels and transparency, compared at
     16 bits when either is 16-bit grey and as 8-bit RGBA otherwise; band by band of
     rows, so that the copies compared stay small whatever the image's size."""
@@ -387,7 +391,7 @@ def same_pixels(first, second):
     return True
 
 
-def _grey16(image):
+def _grey16(image: Image.Image) -> Optional[Tuple[bytes, bytes]]:
     """(16-bit values, alpha) of a grey image as bytes; None when it has colour."""
     if image.mode in SIXTEEN_BITS:
         image = _as_sixteen_bits(image)

@@ -26,9 +26,15 @@ measured SSIM); the decisions and their words are here.
 
 import os
 import stat
+from typing import Optional
+
+from PIL import Image
 
 from ..common.errors import Fail, Skip
+from ..common.settings import Settings
 from . import formats, transforms
+from .formats.base import EncoderResult
+from .reading import SourceFile
 
 ALREADY_OPTIMIZED = "already optimized (it carries our marker; --force redoes it)"
 MEGABYTE = 1_000_000
@@ -39,16 +45,17 @@ FLATTEN_BYTES_PER_PIXEL = 9
 
 # 1. Before any work ----------------------------------------------------------------------
 
-def check_writable_before_work(file, settings):
+def check_writable_before_work(file: SourceFile, settings: Settings) -> None:
     """A file rewritten in place is refused write permission before any work: nothing could
     be written anyway (see `check_writable`)."""
     rewrites_in_place = (file.on_disk and settings.conversion_target is None
                          and not settings.output_dir and settings.writes_files)
     if rewrites_in_place:
+        assert file.status is not None  # it is on disk
         check_writable(file.status)
 
 
-def check_writable(status):
+def check_writable(status: os.stat_result) -> None:
     """A file without write permission says "do not change me", even to root."""
     if not status.st_mode & stat.S_IWUSR:
         raise Skip("read-only file: left alone")
@@ -56,7 +63,7 @@ def check_writable(status):
 
 # 2. The format ---------------------------------------------------------------------------
 
-def check_supported(image, data, settings):
+def check_supported(image: Image.Image, data: bytes, settings: Settings) -> formats.Inspection:
     """Skip what we must not touch; return the file's `formats.Inspection`.
 
     An animation passes only where its format keeps animations and the run
@@ -89,7 +96,7 @@ def check_supported(image, data, settings):
     return inspection
 
 
-def changes_pixels(settings):
+def changes_pixels(settings: Settings) -> bool:
     """True when the options change the image's pixels (resizing, grayscale...)."""
     return bool(settings.max_width or settings.max_height or settings.grayscale
                 or settings.remove_transparency or settings.reduce_colors)
@@ -97,13 +104,13 @@ def changes_pixels(settings):
 
 # 3. Our marker ---------------------------------------------------------------------------
 
-def carries_our_marker(image, settings):
+def carries_our_marker(image: Image.Image, settings: Settings) -> bool:
     """True when we wrote the file and --force does not ask to redo it (asked before
     decoding, once)."""
     return not settings.force and formats.is_marked(image)
 
 
-def check_not_ours(marked, target_format, image):
+def check_not_ours(marked: bool, target_format: Optional[str], image: Image.Image) -> None:
     """A file we wrote is left alone unless it is converted to another format (`target_format`
     None: none asked for yet)."""
     if marked and target_format in (None, image.format):
@@ -112,7 +119,7 @@ def check_not_ours(marked, target_format, image):
 
 # 4. Links --------------------------------------------------------------------------------
 
-def check_link(file, converted, settings):
+def check_link(file: SourceFile, converted: bool, settings: Settings) -> None:
     """A link named on the command line is followed to be optimized in place, but not
     converted: the new file would need a name the link does not point at."""
     if converted and file.on_disk and not settings.output_dir and os.path.islink(file.path):
@@ -122,7 +129,8 @@ def check_link(file, converted, settings):
 
 # 5. Memory -------------------------------------------------------------------------------
 
-def check_memory(source, target, job, settings):
+def check_memory(source: Image.Image, target: formats.Format, job: formats.Job,
+                 settings: Settings) -> None:
     """Fail, before the transforms and the encoding, an image whose work would need
     more than --max-memory.
 
@@ -134,6 +142,7 @@ def check_memory(source, target, job, settings):
     within the default; a large WebP or AVIF does not. `target` is the
     `formats.Format` that encodes.
     """
+    assert target.working_memory is not None  # a format we write has it (contract.WRITING)
     per_pixel, encoding = target.working_memory(job)
     width, height = transforms.fitted_size(source.size, settings.max_width, settings.max_height)
     result_pixels = width * height
@@ -148,14 +157,14 @@ def check_memory(source, target, job, settings):
                    "-mw/-mh)")
 
 
-def _bytes_a_pixel(mode):
+def _bytes_a_pixel(mode: str) -> int:
     """What Pillow stores a decoded pixel of `mode` in."""
     return 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
 
 
 # 6. The target's limits ------------------------------------------------------------------
 
-def check_fits(image, target):
+def check_fits(image: Image.Image, target: formats.Format) -> None:
     """The image (transformed) must fit within the largest side the target format stores."""
     if target.max_side is not None and max(image.size) > target.max_side:
         raise Skip(f"too large for {target.called} (at most {target.max_side} pixels a side)")
@@ -163,7 +172,7 @@ def check_fits(image, target):
 
 # 7-8. What the encoder made --------------------------------------------------------------
 
-def check_gain(encoded):
+def check_gain(encoded: EncoderResult) -> None:
     """A source already at (or below) the quality we would choose is left alone: its encoder
     returned `NoGain`, since re-encoding could only add generation loss."""
     if isinstance(encoded, formats.NoGain):
@@ -171,7 +180,7 @@ def check_gain(encoded):
                    f"not above the {encoded.quality} we would use")
 
 
-def check_every_frame_kept(kept, format_name):
+def check_every_frame_kept(kept: bool, format_name: Optional[str]) -> None:
     """An animation is rewritten only when its re-save keeps every frame, duration and loop
     (`formats.same_animation`)."""
     if not kept:
@@ -180,14 +189,14 @@ def check_every_frame_kept(kept, format_name):
 
 # 9-10. The result ------------------------------------------------------------------------
 
-def check_ssim(value, settings):
+def check_ssim(value: Optional[float], settings: Settings) -> None:
     """A result whose full-image SSIM (`value`, None when not measured) is below --ssim-min
     is not written."""
     if value is not None and settings.ssim_min is not None and value < settings.ssim_min:
         raise Skip(f"SSIM {value:.4f} is below --ssim-min {settings.ssim_min:g}: original kept")
 
 
-def check_savings(size_before, size_after, settings):
+def check_savings(size_before: int, size_after: int, settings: Settings) -> None:
     """A result must be smaller than its source, by at least --min-savings (unless -nc)."""
     if settings.no_comparison:
         return
@@ -201,14 +210,14 @@ def check_savings(size_before, size_after, settings):
 
 # 11. Writing -----------------------------------------------------------------------------
 
-def check_unchanged(before, now):
+def check_unchanged(before: os.stat_result, now: os.stat_result) -> None:
     """Someone else wrote to the file meanwhile (its status `before` the work, and `now`):
     their bytes win."""
     if (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
         raise Skip("the file changed while it was being optimized: left alone")
 
 
-def name_taken(output_path):
+def name_taken(output_path: str) -> Skip:
     """The `Skip` of a conversion whose new file's name is already taken: never overwritten."""
     return Skip(f"{os.path.basename(output_path)} already exists: not overwritten",
                 problem=True)

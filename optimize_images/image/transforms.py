@@ -3,6 +3,10 @@
 Mode rules (16 bits to 8, transparency over a background) live in `modes`.
 """
 
+from typing import Tuple
+
+from PIL import Image
+
 from ..common.compat import Dither, Quantize, Resampling, Transpose
 from ..common.modes import has_alpha
 
@@ -19,7 +23,7 @@ _UPRIGHT = {
 }
 
 
-def orientation_of(image):
+def orientation_of(image: Image.Image) -> int:
     """The EXIF orientation (1-8), or 1 when absent or unreadable."""
     try:
         value = image.getexif().get(ORIENTATION_TAG, 1)
@@ -28,14 +32,14 @@ def orientation_of(image):
     return value if value in _UPRIGHT else 1
 
 
-def upright(image, orientation):
+def upright(image: Image.Image, orientation: int) -> Image.Image:
     """The image with its EXIF orientation baked into the pixels."""
     for method in _UPRIGHT.get(orientation, ()):
         image = image.transpose(method)
     return image
 
 
-def fitted_size(size, max_width, max_height):
+def fitted_size(size: Tuple[int, int], max_width: int, max_height: int) -> Tuple[int, int]:
     """The size `fit_within` gives an image of `size`."""
     width, height = size
     scale = min(max_width / width if max_width else 1.0,
@@ -45,7 +49,7 @@ def fitted_size(size, max_width, max_height):
     return (max(1, round(width * scale)), max(1, round(height * scale)))
 
 
-def fit_within(image, max_width, max_height):
+def fit_within(image: Image.Image, max_width: int, max_height: int) -> Image.Image:
     """Downsize to fit max_width × max_height (0 = no limit), keeping the aspect ratio."""
     size = fitted_size(image.size, max_width, max_height)
     if size == image.size:
@@ -55,20 +59,20 @@ def fit_within(image, max_width, max_height):
     return image.resize(size, Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def to_grayscale(image):
+def to_grayscale(image: Image.Image) -> Image.Image:
     if image.mode in ("L", "LA", "1", "I;16", "I"):
         return image
     return image.convert("LA" if has_alpha(image) else "L")
 
 
-def drop_opaque_alpha(image):
+def drop_opaque_alpha(image: Image.Image) -> Image.Image:
     """RGBA/LA whose alpha is fully opaque → RGB/L (lossless)."""
     if image.mode in ("RGBA", "LA") and image.getchannel("A").getextrema() == (255, 255):
         return image.convert(image.mode[:-1])
     return image
 
 
-def reduce_colors(image, max_colors):
+def reduce_colors(image: Image.Image, max_colors: int) -> Image.Image:
     """At most `max_colors` colours, transparency kept (lossy; 8-bit images).
 
     An image that has no more colours is returned as it is (PNG's exact
@@ -77,7 +81,8 @@ def reduce_colors(image, max_colors):
     to the nearest colour only). docs/png.md has the comparison with pngquant
     that chose this.
     """
-    alpha = has_alpha(image) or (image.mode == "P" and image.palette.mode == "RGBA")
+    alpha = has_alpha(image) or (image.mode == "P" and image.palette is not None
+                                 and image.palette.mode == "RGBA")
     colour = image.convert("RGBA" if alpha else "RGB")
     if colour.getcolors(max_colors) is not None:
         return image
@@ -98,7 +103,8 @@ def _padded(palette_image, count):
     return palette_image
 
 
-def looks_photographic(image, *, sample_side=256, min_unique_share=0.25):
+def looks_photographic(image: Image.Image, *, sample_side: int = 256,
+                       min_unique_share: float = 0.25) -> bool:
     """True when a downsampled copy has many distinct colours, as photos do.
 
     Counting distinct colours on a small copy is one C call; graphics (flat

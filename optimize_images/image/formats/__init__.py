@@ -10,11 +10,12 @@ asked when a run needs to know.
 
 import io
 import warnings
+from typing import List, Optional, Tuple, cast
 
 from PIL import Image, ImageSequence, features
 
 from . import avif, bmp, gif, heif, jpeg, mpo, png, tiff, webp
-from .base import Encoded, Inspection, Job, NoGain, save_to_bytes  # noqa: F401  (the API)
+from .base import Details, Encoded, Inspection, Job, NoGain, save_to_bytes  # noqa: F401  (the API)
 from .contract import Format, Role  # noqa: F401  (the API)
 
 FORMATS = {module.FORMAT.name: module.FORMAT
@@ -27,18 +28,18 @@ WRITTEN = tuple(name for name, record in FORMATS.items() if record.writes)
 IMAGE_EXTENSIONS = tuple(suffix for record in FORMATS.values() for suffix in record.extensions)
 
 
-def encoder_for(format_name):
+def encoder_for(format_name: Optional[str]) -> Optional[Format]:
     """The `Format` of a format we write, or None."""
-    record = FORMATS.get(format_name)
+    record = _record(format_name)
     return record if record is not None and record.writes else None
 
 
-def extension_for(format_name):
+def extension_for(format_name: str) -> str:
     """The suffix a file converted to this format gets."""
     return FORMATS[format_name].extensions[0]
 
 
-def can_write(format_name):
+def can_write(format_name: str) -> bool:
     """True when this Pillow build has the codec to write `format_name`."""
     record = encoder_for(format_name)
     if record is None:
@@ -46,46 +47,55 @@ def can_write(format_name):
     return record.codec is None or _has_feature(record.codec)
 
 
-def _has_feature(feature):
+def _record(format_name: Optional[str]) -> Optional[Format]:
+    """The record of a format by Pillow's name; None for one we do not handle, or for an
+    image that has no format (made in memory, not opened)."""
+    return FORMATS.get(format_name) if format_name is not None else None
+
+
+def _has_feature(feature: str) -> bool:
     with warnings.catch_warnings():  # a Pillow too old to know the name warns
         warnings.simplefilter("ignore")
         return bool(features.check(feature))
 
 
-def writable_formats():
+def writable_formats() -> List[str]:
     return [name for name in WRITTEN if can_write(name)]
 
 
-def inspect(image, data):
+def inspect(image: Image.Image, data: bytes) -> Inspection:
     """The `Inspection` of a source file whose format we handle."""
-    return FORMATS[image.format].inspect(image, data)
+    return FORMATS[cast(str, image.format)].inspect(image, data)
 
 
-def details(image, data):
+def details(image: Image.Image, data: bytes) -> Details:
     """What -i tells about a file besides what every image has: (label, value) pairs."""
-    record = FORMATS.get(image.format)
+    record = _record(image.format)
     return record.details(image, data) if record is not None and record.details else ()
 
 
-def is_marked(image):
+def is_marked(image: Image.Image) -> bool:
     """True when we wrote this file (it carries our marker)."""
     record = encoder_for(image.format)
-    return record is not None and record.is_marked(image)
+    if record is None:
+        return False
+    assert record.is_marked is not None  # a format we write has it (contract.WRITING)
+    return record.is_marked(image)
 
 
-def keeps_animations(format_name):
+def keeps_animations(format_name: Optional[str]) -> bool:
     """True when we can re-save the format's animations frame by frame."""
     record = encoder_for(format_name)
     return record is not None and record.encode_animation is not None
 
 
-def converts_big_photos(format_name):
+def converts_big_photos(format_name: Optional[str]) -> bool:
     """True when -cb converts the big photographic files of this format."""
-    record = FORMATS.get(format_name)
+    record = _record(format_name)
     return record is not None and record.converts_big_photos
 
 
-def optional_opener(prefix):
+def optional_opener(prefix: bytes) -> Optional[Format]:
     """The `Format` Pillow opens only through an optional package, when the file's first
     bytes are that format's; else None."""
     for record in FORMATS.values():
@@ -94,7 +104,7 @@ def optional_opener(prefix):
     return None
 
 
-def decode_check(data, expected_size):
+def decode_check(data: bytes, expected_size: Tuple[int, int]) -> str:
     """Re-open encoded bytes and decode them; their mode, or ValueError if they are not sound.
 
     Where the format can decode at a reduced scale (JPEG, to 1/8) it does:
@@ -111,11 +121,12 @@ def decode_check(data, expected_size):
     return mode
 
 
-def same_animation(source, data):
+def same_animation(source: Image.Image, data: bytes) -> bool:
     """True when the animation re-saved as `data` renders every frame of `source` the same,
     with the same durations and loop count."""
     with Image.open(io.BytesIO(data)) as copy:
-        if copy.n_frames != source.n_frames or copy.info.get("loop") != source.info.get("loop"):
+        if (copy.n_frames != source.n_frames  # type: ignore[attr-defined]  # animations have it
+                or copy.info.get("loop") != source.info.get("loop")):
             return False
         for original, resaved in zip(ImageSequence.Iterator(source), ImageSequence.Iterator(copy)):
             if original.info.get("duration", 0) != resaved.info.get("duration", 0):

@@ -1,7 +1,9 @@
 """Values shared by the format modules and the pipeline: inspections, jobs, encodings, the marker."""
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple, Union
+
+from PIL import Image
 
 from ...common.compat import save_to_bytes  # noqa: F401  (every format module encodes with it)
 from ...common.modes import has_alpha, to_8bit
@@ -28,12 +30,12 @@ class Inspection:
     refusal: Optional[str] = None  # why this file must be left alone, if it must
 
 
-def lossless_source(image, data):
+def lossless_source(image: Image.Image, data: bytes) -> Inspection:
     """`inspect` for formats that always store pixels without loss."""
     return Inspection(lossless=True)
 
 
-def lossy_source(image, data):
+def lossy_source(image: Image.Image, data: bytes) -> Inspection:
     """`inspect` for formats with nothing more to tell."""
     return Inspection()
 
@@ -74,8 +76,15 @@ class NoGain:
     quality: int  # the quality the encoder would use
 
 
+# What an encoder returns (`encode(image, job)`).
+EncoderResult = Union[Encoded, NoGain]
+# What a format's `working_memory(job)` returns: (bytes a pixel, what the encoding is called).
+WorkingMemory = Tuple[int, str]
+# What a format's `details(image, data)` returns: (label, value) pairs that -i shows.
+Details = Tuple[Tuple[str, str], ...]
 
-def rgb_or_rgba(image, settings):
+
+def rgb_or_rgba(image: Image.Image, settings: Settings) -> Image.Image:
     """`prepare` for formats that store RGB and RGBA: alpha kept, 16 bits scaled."""
     image = to_8bit(image)
     if image.mode in ("RGB", "RGBA"):
@@ -83,5 +92,5 @@ def rgb_or_rgba(image, settings):
     return image.convert("RGBA" if has_alpha(image) else "RGB")
 
 
-def xmp_is_marked(image):
+def xmp_is_marked(image: Image.Image) -> bool:
     return MARKER.encode() in (image.info.get("xmp") or b"")

@@ -11,7 +11,12 @@ against this record.
 from dataclasses import dataclass
 from enum import Enum
 from inspect import signature
-from typing import Any, Callable, Optional, Tuple
+from typing import Callable, Iterator, Optional, Tuple
+
+from PIL import Image
+
+from ...common.settings import Settings
+from .base import Details, Encoded, EncoderResult, Inspection, Job, WorkingMemory
 
 
 class Role(Enum):
@@ -28,7 +33,7 @@ class Opener:
     register: Callable[[], bool]  # register(): teach Pillow; False when the package is missing
     missing: str  # what the file's line says when the package is missing
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, arguments in (("accept", ("prefix",)), ("register", ())):
             if not _takes(getattr(self, name), arguments):
                 raise TypeError(f"opener's {name} does not take ({', '.join(arguments)})")
@@ -78,35 +83,35 @@ class Format:
     name: str
     extensions: Tuple[str, ...]
     role: Role
-    inspect: Callable[..., Any]
-    details: Optional[Callable[..., Any]] = None
+    inspect: Callable[[Image.Image, bytes], Inspection]
+    details: Optional[Callable[[Image.Image, bytes], Details]] = None
     opener: Optional[Opener] = None
     label: str = ""
     codec: Optional[str] = None
-    prepare: Optional[Callable[..., Any]] = None
-    encode: Optional[Callable[..., Any]] = None
-    is_marked: Optional[Callable[..., Any]] = None
-    working_memory: Optional[Callable[..., Any]] = None
-    encode_animation: Optional[Callable[..., Any]] = None
+    prepare: Optional[Callable[[Image.Image, Settings], Image.Image]] = None
+    encode: Optional[Callable[[Image.Image, Job], EncoderResult]] = None
+    is_marked: Optional[Callable[[Image.Image], bool]] = None
+    working_memory: Optional[Callable[[Job], WorkingMemory]] = None
+    encode_animation: Optional[Callable[[Image.Image, Job], Encoded]] = None
     max_side: Optional[int] = None
     converts_big_photos: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         problems = list(self.problems())
         if problems:
             raise TypeError(f"format {self.name}: {'; '.join(problems)}")
 
     @property
-    def called(self):
+    def called(self) -> str:
         """What messages call the format."""
         return self.label or self.name
 
     @property
-    def writes(self):
+    def writes(self) -> bool:
         """True when we write files of this format."""
         return self.encode is not None
 
-    def problems(self):
+    def problems(self) -> Iterator[str]:
         """What breaks the contract, in words (none for a sound record)."""
         if not self.extensions or not all(suffix.startswith(".") for suffix in self.extensions):
             yield f"extensions {self.extensions!r}: at least one, each starting with '.'"
@@ -129,7 +134,7 @@ class Format:
             yield "optimized in place without encode"
 
 
-def _takes(function, arguments):
+def _takes(function: object, arguments: Tuple[str, ...]) -> bool:
     """True when `function` can be called with these arguments, by position."""
     if not callable(function):
         return False

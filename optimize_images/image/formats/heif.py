@@ -16,12 +16,12 @@ OPENER_MISSING = ("HEIC/HEIF needs the optional pillow-heif package "
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
 
-def accept(prefix):
+def accept(prefix: bytes) -> bool:
     """True when the file's first bytes are a HEIF still image's."""
     return prefix[4:8] == b"ftyp" and prefix[8:12] in _HEIF_BRANDS
 
 
-def register_opener():
+def register_opener() -> bool:
     """Teach Pillow to open HEIF; False when pillow-heif is not installed."""
     try:
         import pillow_heif

@@ -4,9 +4,15 @@ baseline or progressive, whichever codes the photo in fewer bytes.
 The tables and the estimate of a file's quality are in `jpeg_tables`.
 """
 
+from typing import Any, Dict, List, Optional, Tuple
+
+from PIL import Image
+
 from ...common.modes import flatten, has_alpha, to_8bit
+from ...common.settings import Settings
 from ...measure import quality, sampling
-from .base import MARKER, MARKER_TEXT, Encoded, Inspection, NoGain, save_to_bytes
+from .base import (MARKER, MARKER_TEXT, Details, Encoded, EncoderResult, Inspection, Job, NoGain,
+                   WorkingMemory, save_to_bytes)
 from .contract import Format, Role
 from .jpeg_tables import (MOZJPEG_TABLE, SUBSAMPLING_NAMES, estimate_quality, match_tables, scaled,
                           standard_tables, subsampling_of)
@@ -21,12 +27,12 @@ PROGRESSIVE_ABOVE = 10_000
 CHROMA_FLOOR = 70
 
 
-def inspect(image, data):
+def inspect(image: Image.Image, data: bytes) -> Inspection:
     """The quality its tables show and its chroma subsampling."""
     return Inspection(quality=estimate_quality(image), subsampling=subsampling_of(image))
 
 
-def prepare(image, settings):
+def prepare(image: Image.Image, settings: Settings) -> Image.Image:
     """JPEG stores L, RGB and CMYK; transparency goes over the background colour."""
     if has_alpha(image):
         image = flatten(image, settings.background)
@@ -36,7 +42,7 @@ def prepare(image, settings):
     return image.convert("L" if image.mode == "1" else "RGB")
 
 
-def encode(image, job):
+def encode(image: Image.Image, job: Job) -> EncoderResult:
     """The `Encoded` image, or `NoGain` when the source is already at (or below) the
     quality we would choose."""
     settings = job.settings
@@ -57,12 +63,13 @@ def encode(image, job):
     return Encoded(data, quality=choice_quality, metric=metric_name, metric_value=metric_value)
 
 
-def _classic(settings):
+def _classic(settings: Settings) -> bool:
     """The classic search (--metric sad) encodes as optimize-images 2.x did."""
     return settings.metric == "sad"
 
 
-def _in_fewer_bytes(image, coding, metadata):
+def _in_fewer_bytes(image: Image.Image, coding: Dict[str, Any],
+                    metadata: Dict[str, Any]) -> bytes:
     """The image encoded baseline or progressive, whichever takes fewer bytes.
 
     Progressive scans save 3-7% on detailed photos but cost 3-10% more on
@@ -104,11 +111,11 @@ def _choose_quality(image, settings, source_quality):
     return chosen
 
 
-def _not_above(source_quality, level):
+def _not_above(source_quality: Optional[int], level: int) -> bool:
     return source_quality is not None and source_quality <= level
 
 
-def tables_for(mode, settings, level):
+def tables_for(mode: str, settings: Settings, level: int) -> List[Tuple[int, ...]]:
     """The quantization tables for a quality: luma, then chroma unless `mode` is L.
 
     -jt auto means mozjpeg's table, for luma and chroma alike: judged by
@@ -126,7 +133,7 @@ def tables_for(mode, settings, level):
     return [scaled(luma, level), scaled(chroma, _chroma_level(settings, level))]
 
 
-def _chroma_level(settings, level):
+def _chroma_level(settings: Settings, level: int) -> int:
     """The quality of the chroma table: the luma's, or CHROMA_FLOOR after a luma search.
 
     The SSIM searches compare lumas, so they cannot see what a low quality
@@ -142,7 +149,8 @@ def _chroma_level(settings, level):
     return max(level, CHROMA_FLOOR) if searched else level
 
 
-def subsampling_for(mode, settings, source_subsampling):
+def subsampling_for(mode: str, settings: Settings,
+                    source_subsampling: Optional[int]) -> Optional[int]:
     """Chroma subsampling for an RGB image: 4:2:0, or 4:2:2 for a source that had
     4:2:2 or 4:4:4.
 
@@ -158,19 +166,19 @@ def subsampling_for(mode, settings, source_subsampling):
     return 1 if finer else 2
 
 
-def working_memory(job):
+def working_memory(job: Job) -> WorkingMemory:
     """(bytes a pixel of the image that the work needs, what it is), as
     benchmarks/memory.py measured them; a transparent source is flattened first."""
     return BYTES_PER_PIXEL["flattened" if job.source_alpha else "opaque"], "JPEG"
 
 
-def is_marked(image):
+def is_marked(image: Image.Image) -> bool:
     return (image.info.get("comment") or b"").startswith(MARKER.encode())
 
 
-def details(image, data):
+def details(image: Image.Image, data: bytes) -> Details:
     """What -i tells about a JPEG: its quality and tables, subsampling, progressive scans."""
-    lines = []
+    lines: List[Tuple[str, str]] = []
     match = match_tables(image)
     if match:
         name = _FAMILY_NAMES[match.family]
@@ -183,7 +191,7 @@ def details(image, data):
 _FAMILY_NAMES = {"standard": "libjpeg's standard tables", "mozjpeg": "mozjpeg's table"}
 
 
-def _subsampling_name(image):
+def _subsampling_name(image: Image.Image) -> str:
     value = subsampling_of(image)
     if value is not None:
         return SUBSAMPLING_NAMES[value]

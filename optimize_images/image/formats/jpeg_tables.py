@@ -5,6 +5,7 @@ tables show, and its chroma subsampling."""
 import io
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import List, Optional, Sequence, Tuple
 
 from PIL import Image, JpegImagePlugin
 
@@ -22,12 +23,13 @@ MOZJPEG_TABLE = (
     56, 53, 91, 106, 131, 169, 226, 311,
     85, 75, 135, 156, 189, 238, 311, 418,
 )
+Table = Tuple[int, ...]  # 64 values, in natural (row by row) order
 # Pillow's numbers for chroma subsampling, as people say them.
 SUBSAMPLING_NAMES = {0: "4:4:4", 1: "4:2:2", 2: "4:2:0"}
 
 
 @lru_cache(maxsize=512)
-def scaled(base, level):
+def scaled(base: Table, level: int) -> Table:
     """A base table (a tuple) scaled to a quality as libjpeg scales it; cached, because
     every JPEG's quality estimate compares its tables with a few dozen of these."""
     scale = 5000 // level if level < 50 else 200 - 2 * level
@@ -35,14 +37,15 @@ def scaled(base, level):
 
 
 @lru_cache(maxsize=1)
-def standard_tables():
+def standard_tables() -> Tuple[Table, ...]:
     """libjpeg's base tables (quality 50), luma and chroma, read back from a tiny encode."""
     data = save_to_bytes(Image.new("RGB", (8, 8)), "JPEG", quality=50)
     with Image.open(io.BytesIO(data)) as probe:
-        return tuple(tuple(probe.quantization[index]) for index in (0, 1))
+        tables = probe.quantization  # type: ignore[attr-defined]  # set by the JPEG plugin
+        return tuple(tuple(tables[index]) for index in (0, 1))
 
 
-def estimate_quality(image):
+def estimate_quality(image: Image.Image) -> Optional[int]:
     """The libjpeg quality (1-100) whose tables best match this JPEG's, or None."""
     match = match_tables(image)
     return match.quality if match else None
@@ -55,7 +58,7 @@ class TableMatch:
     exact: bool  # the file's tables are those, scaled to `quality`
 
 
-def match_tables(image):
+def match_tables(image: Image.Image) -> Optional[TableMatch]:
     """The `TableMatch` of this JPEG's tables, or None when it has none.
 
     Compares the luma table (and the chroma table when there is one) with the
@@ -74,7 +77,7 @@ def match_tables(image):
     return TableMatch(level, family, distance == 0)
 
 
-def _likely_levels(observed, base, spread=6):
+def _likely_levels(observed: List[int], base: Table, spread: int = 6) -> range:
     """Qualities near the one whose scale factor the table's entries show.
 
     Checking a window instead of all 100 qualities keeps the estimate cheap
@@ -90,13 +93,13 @@ def _likely_levels(observed, base, spread=6):
     return range(max(1, guess - spread), min(100, guess + spread) + 1)
 
 
-def _table_distance(observed, family, level):
+def _table_distance(observed: List[List[int]], family: Sequence[Table], level: int) -> int:
     return sum(abs(value - expected)
                for table, base in zip(observed, family)
                for value, expected in zip(table, scaled(base, level)))
 
 
-def subsampling_of(image):
+def subsampling_of(image: Image.Image) -> Optional[int]:
     """A JPEG's chroma subsampling as Pillow numbers it (0 4:4:4, 1 4:2:2, 2 4:2:0), or None."""
     value = JpegImagePlugin.get_sampling(image)
     return value if value in SUBSAMPLING_NAMES else None

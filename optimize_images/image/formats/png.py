@@ -14,14 +14,17 @@ import os
 import struct
 import zlib
 from functools import lru_cache
+from types import ModuleType
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from ...common.settings import Settings
 from .._scanlines import ADAPTIVE, METHODS, NONE, STRATEGIES, Scanlines, deflated
-from ..reductions import SIXTEEN_BITS, eight_bit, exact_forms, same_pixels, sixteen_bit_mode
+from ..reductions import SIXTEEN_BITS, Form, eight_bit, exact_forms, same_pixels, sixteen_bit_mode
 from ..transforms import reduce_colors
-from .base import MARKER, MARKER_TEXT, Encoded, Inspection, save_to_bytes
+from .base import MARKER, MARKER_TEXT, Encoded, Inspection, Job, WorkingMemory, save_to_bytes
 from .contract import Format, Role
 
 NAME = "PNG"
@@ -55,7 +58,7 @@ _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 FAST = STRATEGIES["default"]
 
 
-def inspect(image, data):
+def inspect(image: Image.Image, data: bytes) -> Inspection:
     """Lossless; a 16-bit colour PNG is refused: Pillow would keep only 8 bits per channel."""
     if _bit_depth(data) == 16 and image.mode in ("RGB", "RGBA"):
         return Inspection(lossless=True, refusal=("16-bit colour PNG: Pillow would keep only "
@@ -63,11 +66,11 @@ def inspect(image, data):
     return Inspection(lossless=True)
 
 
-def _bit_depth(data):
+def _bit_depth(data: bytes) -> Optional[int]:
     return data[24] if len(data) > 25 else None  # IHDR's bit-depth byte
 
 
-def prepare(image, settings):
+def prepare(image: Image.Image, settings: Settings) -> Image.Image:
     """-rc's adaptive palette, then a mode PNG stores."""
     if settings.reduce_colors:
         image = reduce_colors(eight_bit(image), settings.max_colors)
@@ -81,7 +84,7 @@ def prepare(image, settings):
     return image.convert("RGB")
 
 
-def encode(image, job):
+def encode(image: Image.Image, job: Job) -> Encoded:
     """The smallest encoding found that decodes to `image`'s very pixels.
 
     With the png extra, oxipng goes first, on a quick encoding of the image
@@ -100,6 +103,7 @@ def encode(image, job):
         theirs = _verified(image, _through_oxipng(image, job))
         budget -= oxipng_memory
     raw = _raw_bytes(forms[-1].image)
+    ours: Optional[bytes]
     if job.settings.fast_mode or raw > TRIAL_BYTES or raw * TRIAL_BYTES_PER_RAW_BYTE > budget:
         ours = _save(forms[0], job, optimize=True)
     else:
@@ -113,7 +117,7 @@ def encode(image, job):
     return Encoded(best)
 
 
-def _verified(image, data):
+def _verified(image: Image.Image, data: Optional[bytes]) -> Optional[bytes]:
     """`data` when it decodes to the pixels of `image`; else (and for None) None."""
     if data is None:
         return None
@@ -121,16 +125,16 @@ def _verified(image, data):
         return data if same_pixels(image, decoded) else None
 
 
-def _raw_bytes(image):
+def _raw_bytes(image: Image.Image) -> int:
     depth = 2 if image.mode in SIXTEEN_BITS else 1
     return image.width * image.height * len(image.getbands()) * depth
 
 
-def _save(form, job, **params):
+def _save(form: Form, job: Job, **params: Any) -> bytes:
     return save_to_bytes(form.image, NAME, **form.params, **_metadata(job), **params)
 
 
-def _metadata(job):
+def _metadata(job: Job) -> Dict[str, Any]:
     info = PngInfo()
     info.add_text("Software", MARKER_TEXT)
     return {"pnginfo": info, "icc_profile": job.icc_profile, "exif": job.exif, "dpi": job.dpi}
@@ -178,7 +182,7 @@ def _smallest(forms, job, *, beat=None):
 class _Encoding:
     """A form as Pillow writes it (its chunks), and its scanlines, for trials of its IDAT."""
 
-    def __init__(self, form, job):
+    def __init__(self, form: Form, job: Job) -> None:
         self.chunks = list(_chunks(_save(form, job, compress_level=0)))
         width, _, bits, colour_type = struct.unpack(">IIBB", self.chunks[0][1][:10])
         pixel_bits = bits * _CHANNELS[colour_type]
@@ -187,11 +191,11 @@ class _Encoding:
                                (width * pixel_bits + 7) // 8, max(1, pixel_bits // 8))
         self._others = sum(12 + len(body) for kind, body in self.chunks if kind != b"IDAT")
 
-    def size_with(self, idat):
+    def size_with(self, idat: bytes) -> int:
         """The size of the file with this IDAT."""
         return len(_SIGNATURE) + self._others + 12 + len(idat)
 
-    def file_with(self, idat):
+    def file_with(self, idat: Optional[bytes]) -> bytes:
         """The file: its chunks, with one IDAT of `idat` where the first IDAT was."""
         parts = [_SIGNATURE]
         for kind, body in self.chunks:
@@ -203,7 +207,7 @@ class _Encoding:
         return b"".join(parts)
 
 
-def _chunks(data):
+def _chunks(data: bytes) -> Iterator[Tuple[bytes, bytes]]:
     """(type, body) of each chunk of a PNG file we wrote."""
     position = len(_SIGNATURE)
     while position < len(data):
@@ -212,18 +216,18 @@ def _chunks(data):
         position += 12 + length
 
 
-def _chunk(kind, body):
+def _chunk(kind: bytes, body: bytes) -> bytes:
     return (struct.pack(">I", len(body)) + kind + body
             + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
 
 
-def _through_oxipng(image, job):
+def _through_oxipng(image: Image.Image, job: Job) -> Optional[bytes]:
     """oxipng's result on a quick encoding of the image as it is (oxipng makes its own
     reductions and trials); None where it cannot run."""
     return through_oxipng(save_to_bytes(image, NAME, compress_level=1, **_metadata(job)))
 
 
-def through_oxipng(data):
+def through_oxipng(data: bytes) -> Optional[bytes]:
     """oxipng's result on `data` at its default level, keeping every chunk; None
     without the optional `png` extra, where oxipng cannot run (see
     `_oxipng_started_in`) or when it refuses the file."""
@@ -236,7 +240,7 @@ def through_oxipng(data):
         return None
 
 
-def _oxipng():
+def _oxipng() -> Optional[ModuleType]:
     """The optional oxipng wrapper (pyoxipng, the png extra), imported now; or None."""
     try:
         import oxipng
@@ -245,13 +249,13 @@ def _oxipng():
     return oxipng
 
 
-def _runnable_oxipng():
+def _runnable_oxipng() -> Optional[ModuleType]:
     oxipng = _oxipng()
     return oxipng if oxipng is not None and _oxipng_started_in() == os.getpid() else None
 
 
 @lru_cache(maxsize=None)
-def _oxipng_started_in():
+def _oxipng_started_in() -> int:
     """The process that first ran oxipng (cached, so a forked child inherits the answer).
 
     oxipng's thread pool (Rust's rayon) lives in that process only: a process
@@ -263,7 +267,7 @@ def _oxipng_started_in():
     return os.getpid()
 
 
-def oxipng_version():
+def oxipng_version() -> Optional[str]:
     """The version of the optional oxipng wrapper (the `png` extra) when it imports;
     else None."""
     if _oxipng() is None:
@@ -275,13 +279,13 @@ def oxipng_version():
         return "unknown version"
 
 
-def working_memory(job):
+def working_memory(job: Job) -> WorkingMemory:
     """(bytes a pixel of the image that the work needs, what it is), as
     benchmarks/memory.py measured them."""
     return BYTES_PER_PIXEL, "PNG"
 
 
-def is_marked(image):
+def is_marked(image: Image.Image) -> bool:
     return str(image.info.get("Software", "")).startswith(MARKER)
 
 

@@ -1,7 +1,10 @@
 """WebP: lossy at the searched quality, or lossless where that is what the source was."""
 
+from PIL import Image
+
 from ..transforms import looks_photographic
-from .base import MARKER_XMP, Encoded, Inspection, rgb_or_rgba, save_to_bytes, xmp_is_marked
+from .base import (MARKER_XMP, Details, Encoded, Inspection, Job, WorkingMemory, rgb_or_rgba,
+                   save_to_bytes, xmp_is_marked)
 from .contract import Format, Role
 from .lossy import encode_searched, roundtrip_with
 
@@ -15,16 +18,16 @@ prepare = rgb_or_rgba
 is_marked = xmp_is_marked
 
 
-def inspect(image, data):
+def inspect(image: Image.Image, data: bytes) -> Inspection:
     return Inspection(lossless=is_lossless(data))
 
 
-def details(image, data):
+def details(image: Image.Image, data: bytes) -> Details:
     """What -i tells about a WebP."""
     return (("compression", "lossless" if is_lossless(data) else "lossy"),)
 
 
-def working_memory(job):
+def working_memory(job: Job) -> WorkingMemory:
     """(bytes a pixel of the image that the work needs, what it is), as
     benchmarks/memory.py measured them: libwebp's lossless coder (for -wl, a lossless
     WebP source, a graphic from a lossless source, and for an alpha plane) needs
@@ -37,21 +40,21 @@ def working_memory(job):
     return _lossy(job), "WebP"
 
 
-def _lossy(job):
+def _lossy(job: Job) -> int:
     return BYTES_PER_PIXEL["RGBA" if job.source_alpha else "RGB"]
 
 
-def _encodes_lossless(job):
+def _encodes_lossless(job: Job) -> bool:
     return job.settings.webp_lossless or (job.source_lossless and job.source_format == NAME)
 
 
-def encode(image, job):
+def encode(image: Image.Image, job: Job) -> Encoded:
     """Lossless for -wl and lossless WebP sources; else lossy, and for graphics
     (a lossless source that does not look like a photo: flat colours, text)
     also lossless, keeping the smaller."""
     settings = job.settings
 
-    def lossless():
+    def lossless() -> Encoded:
         return Encoded(save_to_bytes(image, NAME, lossless=True, quality=100,
                                      method=settings.webp_method, icc_profile=job.icc_profile,
                                      exif=job.exif, xmp=MARKER_XMP))
@@ -67,7 +70,7 @@ def encode(image, job):
     return lossy
 
 
-def is_lossless(data):
+def is_lossless(data: bytes) -> bool:
     """True when a WebP file's first image chunk is VP8L (lossless) rather than VP8 (lossy)."""
     offset = 12  # past "RIFF", the size and "WEBP"
     while offset + 8 <= len(data):
