@@ -65,11 +65,11 @@ def _facts(path, size, image, data):
     return facts
 
 
-def _orientation(value):
+def _orientation(value: int) -> str:
     return f"{value} ({_ORIENTATIONS[value]})" if value in _ORIENTATIONS else str(value)
 
 
-def _verdict(result):
+def _verdict(result: Result) -> str:
     if result.status == OPTIMIZED:
         return f"would optimize it: {what_happened(result)}"
     if result.status == FAILED:

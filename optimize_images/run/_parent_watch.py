@@ -18,11 +18,13 @@ built to survive: an original is only ever replaced by an atomic rename.
 import os
 import threading
 import time
+from typing import Callable
 
 POLL_SECONDS = 0.5
 
 
-def exit_when_orphaned(run_pid, *, poll_seconds=POLL_SECONDS, end=os._exit):
+def exit_when_orphaned(run_pid: int, *, poll_seconds: float = POLL_SECONDS,
+                       end: Callable[[int], object] = os._exit) -> threading.Thread:
     """Start watching, in a worker process, for the end of the run `run_pid`.
 
     `end(status)` is called once the worker is orphaned; `os._exit` by default,
@@ -35,18 +37,18 @@ def exit_when_orphaned(run_pid, *, poll_seconds=POLL_SECONDS, end=os._exit):
     return watch
 
 
-def orphaned(run_pid, parent):
+def orphaned(run_pid: int, parent: int) -> bool:
     """True once this process was adopted (its parent changed) or `run_pid` is gone."""
     return os.getppid() != parent or not _alive(run_pid)
 
 
-def _watch(run_pid, parent, poll_seconds, end):
+def _watch(run_pid: int, parent: int, poll_seconds: float, end: Callable[[int], object]) -> None:
     while not orphaned(run_pid, parent):
         time.sleep(poll_seconds)
     end(1)
 
 
-def _alive(pid):
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

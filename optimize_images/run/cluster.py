@@ -19,9 +19,11 @@ kept off stderr for the length of a run: each file's line says what
 happened to it.
 """
 
+import concurrent.futures
 import contextlib
 import logging
 import signal
+from typing import Any, ContextManager, Iterator, Optional
 
 from ..common.errors import CannotStart
 from ..common.settings import local_workers
@@ -33,20 +35,24 @@ FILES_PER_THREAD = 2  # in the workers' hands at once: one being done, one waiti
 SCHEDULER_LOST = "the connection to the Dask scheduler was lost"
 WORKER_DIED = "the Dask worker working on it died"
 
+# Dask's objects (its module, a Client, a LocalCluster) are typed Any: Dask is
+# optional, and imported only inside the functions that use it.
+
 
 class Remote:
     """A connected cluster as the runner drives it: an Executor and how much to give it."""
 
-    def __init__(self, client):
+    def __init__(self, client: Any) -> None:
         self.client = client
-        self.executor = client.get_executor(pure=False)  # each call does its own work
-        self.window = FILES_PER_THREAD * sum(client.nthreads().values())
+        # each call does its own work
+        self.executor: concurrent.futures.Executor = client.get_executor(pure=False)
+        self.window: int = FILES_PER_THREAD * sum(client.nthreads().values())
 
     @property
-    def connected(self):
+    def connected(self) -> bool:
         return self.client.status == "running"
 
-    def failure(self, error=None):
+    def failure(self, error: Optional[BaseException] = None) -> str:
         """Why a file got no result from the cluster (`error`, if it was sent), in plain words."""
         from distributed.scheduler import KilledWorker
 
@@ -58,7 +64,7 @@ class Remote:
 
 
 @contextlib.contextmanager
-def connected(address):
+def connected(address: Optional[str]) -> Iterator[Optional[Remote]]:
     """The `Remote` at `address` for the length of a run; None when `address` is None."""
     if address is None:
         yield None
@@ -77,7 +83,7 @@ def connected(address):
 
 
 @contextlib.contextmanager
-def _quiet(logger):
+def _quiet(logger: logging.Logger) -> Iterator[None]:
     """Dask's own stderr handlers show only critical records for the length of a run.
 
     Each file's line says in plain words what happened to it (a worker that
@@ -96,7 +102,7 @@ def _quiet(logger):
             handler.setLevel(level)
 
 
-def _imported():
+def _imported() -> Any:
     try:
         import distributed
     except ImportError:
@@ -104,7 +110,7 @@ def _imported():
     return distributed
 
 
-def _checked(distributed, address):
+def _checked(distributed: Any, address: str) -> ContextManager[str]:
     """`address` itself, once Dask can read it: a bad one would fail later, noisily."""
     try:
         distributed.comm.resolve_address(address)
@@ -113,14 +119,14 @@ def _checked(distributed, address):
     return contextlib.nullcontext(address)
 
 
-def _local_cluster(distributed, address, workers):
+def _local_cluster(distributed: Any, address: str, workers: int) -> Any:
     try:
         return local_cluster(distributed, workers, silence_logs=logging.CRITICAL)
     except Exception as error:  # whatever stops Dask from starting processes here
         raise CannotStart(address, f"cannot start a local Dask cluster ({error})") from None
 
 
-def local_cluster(distributed, workers, **options):
+def local_cluster(distributed: Any, workers: int, **options: Any) -> Any:
     """A `LocalCluster` of `workers` single-threaded processes, as `--dask local:N` starts it.
 
     A dead worker's files are not run again, and the workers keep glibc's own
@@ -136,7 +142,7 @@ def local_cluster(distributed, workers, **options):
             scheduler_kwargs={"allowed_failures": 0}, **options)
 
 
-def _client(distributed, scheduler, address):
+def _client(distributed: Any, scheduler: Any, address: str) -> Any:
     try:
         return distributed.Client(scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
     except OSError:
@@ -144,7 +150,7 @@ def _client(distributed, scheduler, address):
                                    f"{CONNECT_SECONDS} s") from None
 
 
-def _check_workers(client, address):
+def _check_workers(client: Any, address: str) -> None:
     """At least one worker, and every worker runs our version."""
     try:
         client.wait_for_workers(1, timeout=CONNECT_SECONDS)
@@ -164,17 +170,17 @@ def _check_workers(client, address):
                                    f"{__version__}: install the same version on every worker")
 
 
-def _version():
+def _version() -> str:
     return __version__
 
 
-def _ignoring_ctrl_c(distributed):
+def _ignoring_ctrl_c(distributed: Any) -> Any:
     """A worker plugin that makes a worker (and any restarted one) ignore SIGINT."""
 
     class IgnoreCtrlC(distributed.WorkerPlugin):
         name = "optimize-images-ignore-ctrl-c"
 
-        def setup(self, worker):
+        def setup(self, worker: Any) -> None:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     return IgnoreCtrlC()

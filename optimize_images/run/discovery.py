@@ -11,8 +11,9 @@ pipeline optimizes its target in place and keeps the link).
 import os
 from dataclasses import dataclass
 from fnmatch import fnmatch
-from typing import List
+from typing import AbstractSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from ..common.settings import Settings
 from ..common.writer import is_temporary
 from ..image.formats import IMAGE_EXTENSIONS
 
@@ -23,7 +24,8 @@ class Candidate:
     root: str  # the folder given on the command line, or the file's own folder
 
 
-def find_images(paths, *, recursive=True, exclude=(), output_dir=None):
+def find_images(paths: Iterable[str], *, recursive: bool = True, exclude: Sequence[str] = (),
+                output_dir: Optional[str] = None) -> Iterator[Candidate]:
     """Yield each candidate once, in the order given and sorted within folders;
     nothing in `output_dir` (however it is reached)."""
     seen = set()
@@ -36,13 +38,13 @@ def find_images(paths, *, recursive=True, exclude=(), output_dir=None):
                 yield candidate
 
 
-def find(settings) -> List[Candidate]:
+def find(settings: Settings) -> List[Candidate]:
     """The files a run with these settings would look at, in order."""
     return list(find_images(settings.paths, recursive=not settings.no_recursion,
                             exclude=settings.exclude, output_dir=settings.output_dir))
 
 
-def output_dir_holding(paths, output_dir):
+def output_dir_holding(paths: Iterable[str], output_dir: str) -> Optional[str]:
     """The first path whose folder is `output_dir` or lies inside it (each reached
     however it is: links resolved), or None.
 
@@ -57,7 +59,7 @@ def output_dir_holding(paths, output_dir):
     return None
 
 
-def find_stale_temporaries(paths, *, recursive=True):
+def find_stale_temporaries(paths: Iterable[str], *, recursive: bool = True) -> Iterator[str]:
     """Temporary files of ours in the given folders, left by a run that was killed."""
     for given in paths:
         if os.path.isdir(given):
@@ -65,7 +67,7 @@ def find_stale_temporaries(paths, *, recursive=True):
                 yield from (os.path.join(folder, name) for name in names if is_temporary(name))
 
 
-def roots(paths):
+def roots(paths: Iterable[str]) -> List[str]:
     """The folders a run works in: each folder given, or a given file's folder.
 
     For a symbolic link to a file, that is its target's folder, where the
@@ -74,7 +76,7 @@ def roots(paths):
     return sorted({_root_of(given) for given in map(os.path.expanduser, paths)})
 
 
-def _root_of(given):
+def _root_of(given: str) -> str:
     if os.path.isdir(given):
         return given
     if os.path.islink(given) and os.path.exists(given):
@@ -82,14 +84,15 @@ def _root_of(given):
     return os.path.dirname(given) or "."
 
 
-def excluded(relative_path, patterns):
+def excluded(relative_path: str, patterns: Iterable[str]) -> bool:
     """True when a glob matches the path below its root, or its last part."""
     relative_path = relative_path.replace(os.sep, "/")
     name = relative_path.rsplit("/", 1)[-1]
     return any(fnmatch(relative_path, p) or fnmatch(name, p) for p in patterns)
 
 
-def _candidates(given, recursive, exclude, skipped):
+def _candidates(given: str, recursive: bool, exclude: Sequence[str],
+                skipped: AbstractSet[str]) -> Iterator[Candidate]:
     if os.path.isdir(given):
         for folder, names in _folders(given, recursive, exclude, skipped):
             for name in names:
@@ -102,7 +105,8 @@ def _candidates(given, recursive, exclude, skipped):
         yield Candidate(given, os.path.dirname(given) or ".")
 
 
-def _folders(root, recursive, exclude, skipped):
+def _folders(root: str, recursive: bool, exclude: Sequence[str],
+             skipped: AbstractSet[str]) -> Iterator[Tuple[str, List[str]]]:
     """(folder, sorted file names) for root and, if recursive, its visible subfolders
     but those in `skipped` (real paths)."""
     for folder, subfolders, files in os.walk(root):
@@ -117,6 +121,6 @@ def _folders(root, recursive, exclude, skipped):
         yield folder, sorted(files)
 
 
-def _is_candidate(name):
+def _is_candidate(name: str) -> bool:
     return (not name.startswith(".") and not is_temporary(name)
             and name.lower().endswith(IMAGE_EXTENSIONS))

@@ -22,11 +22,12 @@ import heapq
 import time
 from dataclasses import dataclass
 from html import escape
-from typing import Optional
+from typing import List, Optional, Sequence, Tuple, Union
 
 import PIL
 
-from ..common.results import FAILED, OPTIMIZED, SKIPPED, Result
+from ..common.results import FAILED, OPTIMIZED, SKIPPED, Preview, Result, Summary
+from ..common.settings import Settings
 from ..common.writer import replace_file
 from ..draw.preview import FRAGMENT_QUALITY
 from ..version import __version__
@@ -66,14 +67,16 @@ class Audit:
     previews, only those of the results that lost most, within the page's limits.
     """
 
-    def __init__(self, *, limit=PREVIEW_LIMIT, budget=PICTURE_BUDGET, row_limit=ROW_LIMIT):
+    def __init__(self, *, limit: int = PREVIEW_LIMIT, budget: int = PICTURE_BUDGET,
+                 row_limit: int = ROW_LIMIT) -> None:
         self.limit, self.budget, self.row_limit = limit, budget, row_limit
-        self.rows = []
-        self.kept = []  # a heap of (-fragment SSIM, order, preview): the least loss on top
+        self.rows: List[_Row] = []
+        # a heap of (-fragment SSIM, order, preview): the least loss on top
+        self.kept: List[Tuple[float, int, Preview]] = []
         self.kept_bytes = 0
         self.previews_seen = 0
 
-    def add(self, result):
+    def add(self, result: Result) -> None:
         preview = result.preview
         self.rows.append(_Row(result.without_preview(),
                               preview.ssim if preview else None, len(self.rows)))
@@ -85,7 +88,8 @@ class Audit:
         while self.kept and (len(self.kept) > self.limit or self.kept_bytes > self.budget):
             self.kept_bytes -= heapq.heappop(self.kept)[2].size
 
-    def page(self, summary, settings, *, written=None):
+    def page(self, summary: Summary, settings: Settings, *,
+             written: Optional[float] = None) -> str:
         """The page as text; `written` is the time to state (default: now)."""
         rows = sorted(self.rows, key=_worst_first)[:self.row_limit]
         listed = {row.order for row in rows}
@@ -101,11 +105,12 @@ class Audit:
             left_out=self._left_out(len(previews), len(rows)), filters=_filters(rows),
             headings=_headings(), bodies=bodies)
 
-    def write(self, summary, settings):
+    def write(self, summary: Summary, settings: Settings) -> None:
         """Write the page to settings.report, atomically."""
+        assert settings.report is not None  # a page is written only for --report
         replace_file(settings.report, self.page(summary, settings).encode("utf-8"))
 
-    def _left_out(self, shown, listed):
+    def _left_out(self, shown: int, listed: int) -> str:
         """What the page says about its previews, and the previews and rows it has no
         room for."""
         said = (f"Under each lossy result: the whole image with the fragment outlined, then "
@@ -124,7 +129,7 @@ class Audit:
         return f'<p class="note" id="left-out">{escape(said)}</p>'
 
 
-def _worst_first(row):
+def _worst_first(row: _Row) -> Tuple[int, Optional[float], int]:
     """Failures, then problems, then lossy results by their fragment's SSIM, then the rest."""
     result = row.result
     if result.status == FAILED:
@@ -138,7 +143,7 @@ def _worst_first(row):
     return group, row.fragment_ssim if group == 2 else 0.0, row.order
 
 
-def _file_body(row, rank, preview):
+def _file_body(row: _Row, rank: int, preview: Optional[Preview]) -> str:
     """A file's <tbody>: its row, and its preview's when it has one on the page."""
     result = row.result
     keys = {"rank": rank, "status": result.status, "path": result.path,
@@ -156,7 +161,7 @@ def _file_body(row, rank, preview):
     return body + "\n</tbody>"
 
 
-def _or_empty(value):
+def _or_empty(value: Optional[float]) -> Union[str, float]:
     return "" if value is None else value
 
 
@@ -188,7 +193,7 @@ def _dimensions(result):
     return text
 
 
-def _score(result):
+def _score(result: Result) -> str:
     parts = []
     if result.metric and result.metric_value is not None:
         parts.append(f"{result.metric} {result.metric_value:.4f} (sample)")
@@ -197,7 +202,7 @@ def _score(result):
     return ", ".join(parts)
 
 
-def _status(result):
+def _status(result: Result) -> str:
     """The status cell: the status, then why (and for a failure what Python said), escaped."""
     if result.status == OPTIMIZED:
         text, more = "optimized", result.note
@@ -211,7 +216,7 @@ def _status(result):
     return cell
 
 
-def _preview_figures(result, preview):
+def _preview_figures(result: Result, preview: Preview) -> str:
     left, top, right, bottom = preview.box
     width, height = right - left, bottom - top
     original, after = _data_uri(preview.original), _data_uri(preview.result)
@@ -236,15 +241,15 @@ def _preview_figures(result, preview):
         "</div>")
 
 
-def _data_uri(data):
+def _data_uri(data: bytes) -> str:
     return f"data:image/jpeg;base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _title(summary):
+def _title(summary: Summary) -> str:
     return f"optimize-images audit: {_count(summary.seen, 'file')}"
 
 
-def _about(settings, written):
+def _about(settings: Settings, written: Optional[float]) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(written))
     what = "a dry run: nothing was written" if settings.dry_run else (
         f"results written into {settings.output_dir}" if settings.output_dir
@@ -253,12 +258,12 @@ def _about(settings, written):
                   f"{', '.join(settings.paths)}: {what}.")
 
 
-def _summary(summary, settings):
+def _summary(summary: Summary, settings: Settings) -> str:
     lines = describe_summary(summary, dry_run=settings.dry_run).replace(" -> ", " → ")
     return "\n".join(f"<li>{escape(line)}</li>" for line in lines.splitlines())
 
 
-def _filters(rows):
+def _filters(rows: Sequence[_Row]) -> str:
     """A checkbox per status, with its count."""
     counts = {status: 0 for status in STATUSES}
     for row in rows:
@@ -268,14 +273,14 @@ def _filters(rows):
         f"{status} ({counts[status]})</label>" for status in STATUSES)
 
 
-def _headings():
+def _headings() -> str:
     return "".join(
         f'<th scope="col" data-key="{key}" data-numeric="{"1" if numeric else ""}" '
         f'title="{escape(tip)}"><button type="button">{escape(heading)}</button></th>'
         for heading, key, numeric, tip in COLUMNS)
 
 
-def _count(number, noun):
+def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 

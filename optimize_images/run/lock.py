@@ -2,6 +2,7 @@
 
 import errno
 import os
+from typing import Iterable, List, Optional
 
 from ..common.errors import CannotStart, Locked
 from ..common.reasons import system_words
@@ -18,11 +19,11 @@ class TreeLock:
     a folder we may not write to) is a `CannotStart` naming the folder.
     """
 
-    def __init__(self, folders):
+    def __init__(self, folders: Iterable[str]) -> None:
         self.paths = sorted({os.path.join(os.path.abspath(f), LOCK_NAME) for f in folders})
-        self.held = []
+        self.held: List[str] = []
 
-    def __enter__(self):
+    def __enter__(self) -> "TreeLock":
         try:
             for path in self.paths:
                 _acquire(path)
@@ -33,17 +34,17 @@ class TreeLock:
             raise
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
-    def release(self):
+    def release(self) -> None:
         while self.held:
             path = self.held.pop()
             if _holder(path) == os.getpid():
                 remove_if_present(path)
 
 
-def _acquire(path):
+def _acquire(path: str) -> None:
     for _ in range(2):
         try:
             _create_with_pid(path)
@@ -59,7 +60,7 @@ def _acquire(path):
     raise Locked(f"could not take {path}: another run keeps taking it")
 
 
-def _create_with_pid(path):
+def _create_with_pid(path: str) -> None:
     """Create `path` already holding our pid, so no reader ever sees it empty.
 
     The pid is written to `<path>.<pid>` first, which is then hard-linked to
@@ -78,7 +79,7 @@ def _create_with_pid(path):
         remove_if_present(temp)
 
 
-def _write_pid(path, mode):
+def _write_pid(path: str, mode: int) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o644)
     try:
         try:
@@ -90,7 +91,7 @@ def _write_pid(path, mode):
         raise
 
 
-def _remove_stale_pid_files(path):
+def _remove_stale_pid_files(path: str) -> None:
     """Remove the `<lock>.<pid>` files of dead runs (killed between creating and removing one)."""
     folder, prefix = os.path.dirname(path), LOCK_NAME + "."
     try:
@@ -106,7 +107,7 @@ def _remove_stale_pid_files(path):
                 pass
 
 
-def _holder(path):
+def _holder(path: str) -> Optional[int]:
     try:
         with open(path) as handle:
             return int(handle.read().strip() or 0) or None
@@ -114,7 +115,7 @@ def _holder(path):
         return None
 
 
-def _alive(pid):
+def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:

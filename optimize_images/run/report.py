@@ -2,10 +2,12 @@
 
 import json
 import os
+from typing import Any, Dict, List, Optional, Protocol, TextIO
 
 from ..common.errors import CannotStart
 from ..common.reasons import system_words
-from ..common.results import FAILED, SKIPPED, Summary
+from ..common.results import FAILED, SKIPPED, Result, Summary
+from ..common.settings import Settings
 from ..common.writer import check_can_write, replace_file
 from ..version import __version__
 
@@ -14,16 +16,17 @@ _BAR_WIDTH = 24
 _SECONDS_FOR_A_RATE = 0.5
 
 
-def human_size(size):
+def human_size(size: float) -> str:
     """1234567 → '1.2 MB' (decimal units, as file managers show them)."""
     value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(value) < 1000 or unit == "GB":
+    for unit in ("B", "kB", "MB"):
+        if abs(value) < 1000:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
+    return f"{value:.1f} GB"
 
 
-def result_line(result):
+def result_line(result: Result) -> str:
     """One line for one file's result."""
     if result.status == FAILED:
         return f"{result.path}  FAILED: {result.reason}"
@@ -33,9 +36,10 @@ def result_line(result):
     return "  ".join((result.path, kind, what_happened(result)))
 
 
-def what_happened(result):
+def what_happened(result: Result) -> str:
     """What an optimized file's line says after its path and kind: sizes, the change,
     the quality and scores, new dimensions and mode, the new path, a deleted source."""
+    assert result.size_after is not None  # an optimized result has its size
     parts = [f"{human_size(result.size_before)} -> {human_size(result.size_after)}",
              f"{result.change_percent:+.1f}%"]
     if result.quality is not None:
@@ -54,7 +58,7 @@ def what_happened(result):
     return "  ".join(parts)
 
 
-def _changes(result):
+def _changes(result: Result) -> List[str]:
     """'resized 3264x2448 -> 667x500', 'mode RGBA -> RGB': what the pixels went through."""
     changes = []
     before, after = result.dimensions, result.dimensions_after
@@ -66,7 +70,7 @@ def _changes(result):
     return changes
 
 
-def describe_summary(summary, *, dry_run=False):
+def describe_summary(summary: Summary, *, dry_run: bool = False) -> str:
     lines = [
         f"{_count(summary.seen, 'file')}: {summary.optimized} optimized, "
         f"{summary.skipped} skipped, {summary.failed} failed"
@@ -80,14 +84,14 @@ def describe_summary(summary, *, dry_run=False):
     return "\n".join(lines)
 
 
-def _timing(summary):
+def _timing(summary: Summary) -> str:
     """'12.3 s, 4.5 files/s'; the time alone for a run too short for its rate to mean much."""
     if summary.seconds < _SECONDS_FOR_A_RATE:
         return f"{summary.seconds:.1f} s"
     return f"{summary.seconds:.1f} s, {summary.seen / summary.seconds:.1f} files/s"
 
 
-def _savings(summary, dry_run):
+def _savings(summary: Summary, dry_run: bool) -> str:
     """'saved 1.2 MB (35.0%)', or 'grew by 215.0 kB (10.7%)' when conversions added files."""
     if summary.saved < 0:
         verb = "would grow by" if dry_run else "grew by"
@@ -96,7 +100,7 @@ def _savings(summary, dry_run):
     return f"{verb} {human_size(summary.saved)} ({summary.saved_percent:.1f}%)"
 
 
-def _conversions(summary, dry_run):
+def _conversions(summary: Summary, dry_run: bool) -> str:
     """What conversions wrote, apart: their new files are on disk beside what was freed."""
     line = (f"{_count(summary.converted, 'conversion')} "
             f"{'would write' if dry_run else 'wrote'} {human_size(summary.bytes_converted)} "
@@ -109,7 +113,7 @@ def _conversions(summary, dry_run):
     return line
 
 
-def _count(number, noun):
+def _count(number: int, noun: str) -> str:
     """'1 file', '2 files'."""
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
@@ -124,7 +128,8 @@ class Reporter:
     by) in the summary's words.
     """
 
-    def __init__(self, settings, stdout, stderr, *, total=0, is_terminal=None):
+    def __init__(self, settings: Settings, stdout: TextIO, stderr: TextIO, *, total: int = 0,
+                 is_terminal: Optional[bool] = None) -> None:
         self.settings = settings
         self.stdout = stdout
         self.stderr = stderr
@@ -137,14 +142,14 @@ class Reporter:
         if self.show_bar:
             self._draw_bar()
 
-    def watching(self):
+    def watching(self) -> None:
         """Watch mode's one line at its start: what it watches, and how it ends."""
         if not self.settings.quiet:
             self._print(f"watching {', '.join(self.settings.paths)} for new or changed images "
                         f"(a look every {self.settings.watch_interval:g} s); "
                         "Ctrl-C stops and prints the summary", self.stderr)
 
-    def file_done(self, result):
+    def file_done(self, result: Result) -> None:
         self.so_far.add(result)
         trouble = result.status == FAILED or result.problem
         if trouble:
@@ -154,21 +159,21 @@ class Reporter:
         elif self.show_bar:
             self._draw_bar()
 
-    def finish(self, summary):
+    def finish(self, summary: Summary) -> None:
         if self.show_bar:
             self._clear_bar()
             self.show_bar = False  # the summary replaces the bar
         if not self.settings.quiet:
             self._print(describe_summary(summary, dry_run=self.settings.dry_run), self.stdout)
 
-    def report_written(self, destination):
+    def report_written(self, destination: str) -> None:
         """The last line: where the report (JSON, or the HTML page) went (none for '-',
         the report itself)."""
         if not self.settings.quiet and destination != "-":
             kind = "HTML" if self.settings.html_report else "JSON"
             self._print(f"{kind} report written to {destination}", self.stdout)
 
-    def _print(self, line, stream):
+    def _print(self, line: str, stream: TextIO) -> None:
         if self.show_bar:
             self._clear_bar()
         stream.write(line + "\n")
@@ -176,7 +181,7 @@ class Reporter:
         if self.show_bar:
             self._draw_bar()
 
-    def _draw_bar(self):
+    def _draw_bar(self) -> None:
         done = self.so_far.seen
         filled = _BAR_WIDTH * done // self.total if self.total else _BAR_WIDTH
         bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
@@ -184,19 +189,25 @@ class Reporter:
         self.stdout.write(f"\r[{bar}] {done}/{self.total}{savings}")
         self.stdout.flush()
 
-    def _clear_bar(self):
+    def _clear_bar(self) -> None:
         self.stdout.write("\r\x1b[2K")
         self.stdout.flush()
 
 
-def _is_terminal(stream):
+def _is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty() and os.environ.get("TERM") != "dumb"
     except (AttributeError, ValueError):
         return False
 
 
-def json_report(outcome):
+class Ran(Protocol):
+    """What the reports read of a run: its results and summary (`api.Outcome` is one)."""
+    results: List[Result]
+    summary: Summary
+
+
+def json_report(outcome: Ran) -> Dict[str, Any]:
     """The run as a JSON-ready dict (docs/report.schema.json describes it)."""
     summary = outcome.summary
     return {
@@ -223,7 +234,7 @@ def json_report(outcome):
     }
 
 
-def check_report_destination(destination):
+def check_report_destination(destination: str) -> None:
     """Raise `CannotStart` unless the report can be written to `destination`.
 
     Checked before any work, so that a run never rewrites files and then
@@ -240,7 +251,7 @@ def check_report_destination(destination):
                                        f"{system_words(error)}") from None
 
 
-def write_json_report(outcome, destination, stdout):
+def write_json_report(outcome: Ran, destination: str, stdout: TextIO) -> None:
     """Write the JSON report to a file (atomically) or, for '-', to `stdout`."""
     text = json.dumps(json_report(outcome), indent=2) + "\n"
     if destination == "-":

@@ -10,18 +10,24 @@ wake the loop early instead of waiting for the next look.
 
 import os
 import threading
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from .discovery import find
-from .runner import optimize_candidates
+from ..common.settings import Settings
+from .discovery import Candidate, find
+from .runner import OnResult, optimize_candidates
+
+Signature = Tuple[int, int]  # a file's size and modification time (ns)
 
 
-def watch(settings, on_result, *, stop=None):
+def watch(settings: Settings, on_result: OnResult, *,
+          stop: Optional[threading.Event] = None) -> None:
     """Optimize new or changed files until `stop` is set (or Ctrl-C)."""
     stop = stop or threading.Event()
     wake = threading.Event()
     observer = _start_observer(settings.paths, wake)
     try:
-        last_seen, handled = {}, {}
+        last_seen: Dict[str, Signature] = {}
+        handled: Dict[str, Optional[Signature]] = {}
         while not stop.is_set():
             ready = _settled(find(settings), last_seen, handled)
             if ready:
@@ -35,7 +41,8 @@ def watch(settings, on_result, *, stop=None):
             observer.stop()
 
 
-def _settled(candidates, last_seen, handled):
+def _settled(candidates: Iterable[Candidate], last_seen: Dict[str, Signature],
+             handled: Dict[str, Optional[Signature]]) -> List[Candidate]:
     """Candidates unchanged since the previous look and not already handled."""
     ready = []
     for candidate in candidates:
@@ -48,7 +55,7 @@ def _settled(candidates, last_seen, handled):
     return ready
 
 
-def _signature(path):
+def _signature(path: str) -> Optional[Signature]:
     try:
         status = os.stat(path)
     except OSError:
@@ -56,7 +63,7 @@ def _signature(path):
     return status.st_size, status.st_mtime_ns
 
 
-def _start_observer(paths, wake):
+def _start_observer(paths: Iterable[str], wake: threading.Event) -> Any:
     """A watchdog observer that sets `wake` on any event, or None without watchdog."""
     try:
         from watchdog.events import FileSystemEventHandler
@@ -65,7 +72,7 @@ def _start_observer(paths, wake):
         return None
 
     class Wake(FileSystemEventHandler):
-        def on_any_event(self, event):
+        def on_any_event(self, event: Any) -> None:
             wake.set()
 
     observer = Observer()

@@ -6,6 +6,7 @@ the study failed, 2 for a usage error. Only this module prints.
 """
 
 import os
+from typing import Optional, Sequence, TextIO
 
 from PIL import Image
 
@@ -14,7 +15,7 @@ from ...common.options import Parser, add_options, parse_command_line, run_comma
 from ...draw.pictures import stem
 from .matching import Missing, value_name
 from .options import CompareOptions
-from .study import study_groups
+from .study import GroupResult, study_groups
 
 PROG = "optimize-images compare"
 DESCRIPTION = ("Draw labelled comparison figures of an image encoded in several formats at "
@@ -23,23 +24,26 @@ DESCRIPTION = ("Draw labelled comparison figures of an image encoded in several 
                "differ most.")
 
 
-def main(argv, stdout=None, stderr=None):
+def main(argv: Sequence[str], stdout: Optional[TextIO] = None,
+         stderr: Optional[TextIO] = None) -> int:
     """Entry point of `optimize-images compare`; returns the exit status."""
     return run_command(PROG, parse, study_and_print, argv, stdout, stderr)
 
 
-def parse(argv, stdout):
+def parse(argv: Sequence[str], stdout: TextIO) -> CompareOptions:
     """The CompareOptions of a command line (and its --config); UsageError for one that
     cannot run."""
     parser = Parser(prog=PROG, description=DESCRIPTION, stdout=stdout)
     add_options(parser, CompareOptions)
     options, _ = parse_command_line(CompareOptions, parser, argv)
+    assert options.source is not None  # a positional argument: argparse requires it
     if not os.path.exists(options.source):
         raise UsageError(f"{options.source}: no such file or folder")
     return options
 
 
-def study_and_print(options, stdout, stderr):
+def study_and_print(options: CompareOptions, stdout: TextIO, stderr: TextIO) -> int:
+    assert options.source is not None  # as `parse` makes them
     output = options.output or f"{stem(options.source)}-comparison"
     try:
         results = study_groups(options.source, output, options)
@@ -52,7 +56,7 @@ def study_and_print(options, stdout, stderr):
     return 1 if missing else 0
 
 
-def _print_group(result, stdout):
+def _print_group(result: GroupResult, stdout: TextIO) -> int:
     """Print one group's variants and files; the number of variants not made."""
     left, top, right, bottom = result.fragment
     stdout.write(f"{result.metric}: {result.source}, fragment {right - left}x{bottom - top} "

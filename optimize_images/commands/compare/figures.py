@@ -11,6 +11,9 @@ matched to the others; the label says which way and by how much.
 """
 
 import os
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from PIL import Image
 
 from ...common.compat import Resampling
 from ...common.modes import WHITE
@@ -18,7 +21,8 @@ from ...draw import diffmap, grid
 from ...draw.pictures import write_picture
 from ...image.transforms import fit_within
 from ...measure import metrics
-from .matching import Missing, Variant, decode, distortion_map, value_name
+from .matching import Made, Missing, Variant, decode, distortion_map, value_name
+from .options import CompareOptions
 
 METRIC_TITLES = {"ssim": "matched quality", "bpp": "matched size"}
 FIGURE_SIDE = 1200  # px: the longest side of the anisotropic map and annotated original
@@ -26,8 +30,14 @@ MIN_SCALE_TOP = 1e-3  # where the distortion scale ends when no variant differs 
 DISTORTION_CAPTION = "1 - local SSIM against the original (0: the same)"
 ANISOTROPIC_CAPTION = "where the variants disagree: std of their 1 - local SSIM"
 
+Box = Tuple[int, int, int, int]  # (left, top, right, bottom)
+Tile = Tuple[str, float]  # (format, target value)
+Plan = List[Tuple[str, List[Tile]]]  # [(figure name, its tiles), ...]
+Figure = Tuple[str, Image.Image]  # (file stem, picture)
 
-def figure_plan(options, metric, values, format_names):
+
+def figure_plan(options: CompareOptions, metric: str, values: Iterable[float],
+                format_names: Sequence[str]) -> Plan:
     """[(figure name, [(format, target value), ...]), ...] in a stable order.
 
     With tile parameter "format" there is a figure per target value and a
@@ -40,7 +50,7 @@ def figure_plan(options, metric, values, format_names):
     return [(name, [(name, value) for value in values]) for name in format_names]
 
 
-def figure_title(source, metric, figure, tile_parameter):
+def figure_title(source: str, metric: str, figure: str, tile_parameter: str) -> str:
     if tile_parameter == "quality":
         subject = figure.upper()
     else:
@@ -48,7 +58,7 @@ def figure_title(source, metric, figure, tile_parameter):
     return f"{os.path.basename(source)}: {subject}, {METRIC_TITLES[metric]}"
 
 
-def tile_label(variant):
+def tile_label(variant: Made) -> str:
     """Format and quality (with the target), then bpp and SSIM; then how far off the
     target it lies, if it is not within tolerance."""
     target = f"target {value_name(variant.target)}"
@@ -60,14 +70,15 @@ def tile_label(variant):
     return f"{label}\n{variant.off_target}" if variant.off_target else label
 
 
-def flagged(variants):
+def flagged(variants: Iterable[Made]) -> List[int]:
     """The indexes of the variants not matched to their target (above or below it):
     their tiles get a frame."""
     return [index for index, variant in enumerate(variants)
             if isinstance(variant, Variant) and variant.off_target]
 
 
-def fragment(variant, luma, box):
+def fragment(variant: Variant, luma: Image.Image,
+             box: Box) -> Tuple[Image.Image, Image.Image]:
     """(RGB crop, distortion-map crop) of a variant in the box.
 
     The distortion is computed on the box grown by SSIM's window radius
@@ -82,7 +93,9 @@ def fragment(variant, luma, box):
     return around.crop(inner), distortion_map(luma.crop(grown), around).crop(inner)
 
 
-def comparison_figure(original_crop, crops, labels, *, zoom, title, flags=()):
+def comparison_figure(original_crop: Image.Image, crops: Iterable[Optional[Image.Image]],
+                      labels: List[str], *, zoom: int, title: str,
+                      flags: Iterable[int] = ()) -> Image.Image:
     """The fragment of the original, then of each variant (None: a placeholder), zoomed;
     the variants whose indexes are in `flags` framed."""
     size = (original_crop.width * zoom, original_crop.height * zoom)
@@ -93,7 +106,9 @@ def comparison_figure(original_crop, crops, labels, *, zoom, title, flags=()):
                         flagged=[index + 1 for index in flags])
 
 
-def distortion_figure(maps, labels, *, size, zoom, title, flags=()):
+def distortion_figure(maps: Sequence[Optional[Image.Image]], labels: List[str], *,
+                      size: Tuple[int, int], zoom: int, title: str,
+                      flags: Sequence[int] = ()) -> Image.Image:
     """The fragment's distortion maps (None: a placeholder) side by side on one scale."""
     high, caption = figure_scale([distortion for distortion in maps if distortion is not None])
     zoomed_size = (size[0] * zoom, size[1] * zoom)
@@ -106,7 +121,7 @@ def distortion_figure(maps, labels, *, size, zoom, title, flags=()):
     return grid.attach(figure, bar, "below")
 
 
-def figure_scale(maps):
+def figure_scale(maps: Sequence[Image.Image]) -> Tuple[float, List[str]]:
     """(top, caption): one colour scale for the distortion maps drawn side by side in a
     figure, ending at `diffmap.scale_top` of them all, and the legend's words for it."""
     top = max(diffmap.scale_top(maps), MIN_SCALE_TOP)
@@ -116,7 +131,7 @@ def figure_scale(maps):
                  f"percentile of their pixels, largest {grid.format_value(largest)}"]
 
 
-def anisotropic_figure(heat, box):
+def anisotropic_figure(heat: Image.Image, box: Box) -> Image.Image:
     """The anisotropic map, at most FIGURE_SIDE px, with its legend; the fragment outlined.
 
     The map is shrunk by averaging (a box filter): other filters ring on its fine texture.
@@ -129,7 +144,7 @@ def anisotropic_figure(heat, box):
     return grid.outlined(coloured, _scaled_box(box, small.width / heat.width), colour=WHITE)
 
 
-def annotated_original(original, box):
+def annotated_original(original: Image.Image, box: Box) -> Image.Image:
     small = fit_within(original, FIGURE_SIDE, FIGURE_SIDE)
     return grid.outlined(small, _scaled_box(box, small.width / original.width))
 
@@ -138,7 +153,9 @@ def _scaled_box(box, scale):
     return tuple(round(value * scale) for value in box)
 
 
-def group_figures(source, metric, options, plan, variants, original, heat, box):
+def group_figures(source: str, metric: str, options: CompareOptions, plan: Plan,
+                  variants: Dict[Tile, Made], original: Image.Image, heat: Image.Image,
+                  box: Box) -> List[Figure]:
     """[(file stem, figure), ...] for one target group."""
     luma = original.convert("L")
     fragments = {key: fragment(variant, luma, box) for key, variant in variants.items()
@@ -161,7 +178,7 @@ def group_figures(source, metric, options, plan, variants, original, heat, box):
     return figures
 
 
-def write_figures(folder, figures, figure_format):
+def write_figures(folder: str, figures: Iterable[Figure], figure_format: str) -> List[str]:
     """Write each figure as folder/<stem>.<figure_format>; the paths written."""
     written = []
     for name, figure in figures:

@@ -7,16 +7,18 @@ target values and measured on samples.
 
 import math
 import os
+from typing import Callable, Dict, Iterable, List, Sequence
 
 from PIL import Image
 
 from ...common.modes import opaque_rgb
 from ...image.transforms import orientation_of, upright
 from ...run import discovery
-from .matching import match_quality
+from .matching import Measure, match_quality
+from .options import CompareOptions
 
 
-def candidates(source, options):
+def candidates(source: str, options: CompareOptions) -> List[str]:
     """The image paths to choose from: the file itself, or the folder's images."""
     if not os.path.isdir(source):
         return [source]
@@ -28,15 +30,14 @@ def candidates(source, options):
     return paths
 
 
-def load_source(path):
+def load_source(path: str) -> Image.Image:
     """An image file as the study sees it: upright, opaque, 8-bit RGB."""
     with Image.open(path) as image:
         image.load()
-        image = upright(image, orientation_of(image))
-        return opaque_rgb(image)
+        return opaque_rgb(upright(image, orientation_of(image)))
 
 
-def coefficient_of_variation(values):
+def coefficient_of_variation(values: Sequence[float]) -> float:
     """Population std / mean; 0 for fewer than two values or a zero mean."""
     if len(values) < 2:
         return 0.0
@@ -46,7 +47,7 @@ def coefficient_of_variation(values):
     return math.sqrt(sum((value - average) ** 2 for value in values) / len(values)) / average
 
 
-def variation(measures, metric, values):
+def variation(measures: Sequence[Measure], metric: str, values: Sequence[float]) -> float:
     """How much the formats differ on an image: the mean over target values of the
     coefficient of variation, across formats, of the other metric at the matched quality."""
     other = "bpp" if metric == "ssim" else "ssim"
@@ -60,7 +61,8 @@ def variation(measures, metric, values):
     return sum(ratios) / len(ratios)
 
 
-def most_varied(paths, metric, values, measures_of):
+def most_varied(paths: Iterable[str], metric: str, values: Sequence[float],
+                measures_of: Callable[[str], Dict[str, Measure]]) -> str:
     """The path whose variants vary most; `measures_of(path)` → {format: sample measure}."""
     return max(paths, key=lambda path: variation(list(measures_of(path).values()), metric,
                                                  values))

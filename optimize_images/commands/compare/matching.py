@@ -8,7 +8,7 @@ misses by more than the tolerance, corrected once (`Matcher`).
 
 import io
 from dataclasses import dataclass, field
-from typing import NamedTuple, Optional
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Union
 
 from PIL import Image
 
@@ -18,8 +18,9 @@ from ...measure import metrics, quality
 # Formats a study can encode: Pillow's name and the options it encodes with.
 # AVIF gets one thread: a study already encodes in a second thread while the
 # first computes distortion maps, and on two cores that is 10 % faster.
-VARIANT_ENCODERS = {"jpeg": ("JPEG", {"optimize": True}), "webp": ("WEBP", {}),
-            "avif": ("AVIF", {"max_threads": 1})}
+VARIANT_ENCODERS: Dict[str, Tuple[str, Dict[str, Any]]] = {
+    "jpeg": ("JPEG", {"optimize": True}), "webp": ("WEBP", {}),
+    "avif": ("AVIF", {"max_threads": 1})}
 LOWEST, HIGHEST = 1, 100  # the qualities a study chooses from
 PROBES = (20, 50, 80, 95)  # the qualities first measured on a sample
 REFINEMENTS = 5  # interpolated probes after those, at most
@@ -35,8 +36,12 @@ class Measurement:
     bpp: float
     ssim: float
 
-    def value(self, metric):
+    def value(self, metric: str) -> float:
         return getattr(self, metric)
+
+
+# measure(quality) → the Measurement of a sample encoded at that quality.
+Measure = Callable[[int], Measurement]
 
 
 @dataclass(frozen=True)
@@ -62,34 +67,37 @@ class Missing:
     reason: str
 
 
-def value_name(value):
+Made = Union[Variant, Missing]  # a tile's variant, or why it is missing
+
+
+def value_name(value: float) -> str:
     """A target value as figure names and labels write it: 0.95, 1."""
     return f"{value:g}"
 
 
-def can_encode(format_name):
+def can_encode(format_name: str) -> bool:
     return formats.can_write(VARIANT_ENCODERS[format_name][0])
 
 
-def encode(image, format_name, quality):
+def encode(image: Image.Image, format_name: str, quality: int) -> bytes:
     name, options = VARIANT_ENCODERS[format_name]
     return formats.save_to_bytes(image, name, quality=quality, **options)
 
 
-def decode(data):
+def decode(data: bytes) -> Image.Image:
     with Image.open(io.BytesIO(data)) as image:
         return image.convert("RGB")
 
 
-def bits_per_pixel(data, size):
+def bits_per_pixel(data: bytes, size: Tuple[int, int]) -> float:
     return 8 * len(data) / (size[0] * size[1])
 
 
-def sample_measure(sample, format_name):
+def sample_measure(sample: Image.Image, format_name: str) -> Measure:
     """measure(quality) → Measurement of the sample encoded at that quality, remembered."""
-    measured = {}
+    measured: Dict[int, Measurement] = {}
 
-    def measure(quality):
+    def measure(quality: int) -> Measurement:
         if quality not in measured:
             data = encode(sample, format_name, quality)
             measured[quality] = Measurement(quality, bits_per_pixel(data, sample.size),
@@ -98,7 +106,7 @@ def sample_measure(sample, format_name):
     return measure
 
 
-def match_quality(measure, target):
+def match_quality(measure: Callable[[int], float], target: float) -> int:
     """The quality in 1-100 whose measure(quality) comes nearest to `target`
     (`quality.nearest_quality` from compare's probes)."""
     return quality.nearest_quality(measure, target, probes=PROBES, low=LOWEST, high=HIGHEST,
@@ -115,19 +123,22 @@ class Matcher:
     far, for this target or earlier ones, the closest to the target is kept.
     """
 
-    def __init__(self, image, luma, measure, format_name, metric):
+    def __init__(self, image: Image.Image, luma: Image.Image, measure: Measure, format_name: str,
+                 metric: str) -> None:
         self.image, self.luma, self.measure = image, luma, measure
         self.format_name, self.metric = format_name, metric
-        self._attempts = {}  # quality → _Attempt without its map: targets share qualities
+        # quality → _Attempt without its map: targets share qualities
+        self._attempts: Dict[int, _Attempt] = {}
 
-    def quality_for(self, target):
+    def quality_for(self, target: float) -> int:
         """The quality that hits the target on the sample."""
         return match_quality(self._on_sample, target)
 
-    def encode(self, quality):
+    def encode(self, quality: int) -> bytes:
         return encode(self.image, self.format_name, quality)
 
-    def variant(self, target, first=None):
+    def variant(self, target: float,
+                first: Optional[Tuple[int, bytes]] = None) -> Tuple[Variant, Image.Image]:
         """(Variant, its distortion map).
 
         `first` is the whole image already encoded at quality_for(target),
@@ -148,17 +159,17 @@ class Matcher:
         return Variant(self.format_name, target, measurement, chosen.data,
                        off_target(self.metric, target, measurement)), distortion
 
-    def _on_sample(self, quality):
+    def _on_sample(self, quality: int) -> float:
         return self.measure(quality).value(self.metric)
 
-    def _shifted(self, target, attempt):
+    def _shifted(self, target: float, attempt: "_Attempt") -> float:
         """The sample's target that should hit `target` on the whole image."""
         on_sample = self._on_sample(attempt.quality)
         if self.metric == "bpp":
             return target * on_sample / attempt.value
         return target - (attempt.value - on_sample)
 
-    def _attempt(self, quality, data=None):
+    def _attempt(self, quality: int, data: Optional[bytes] = None) -> "_Attempt":
         """The whole image encoded at a quality (unless `data` is that) and measured.
 
         Its distortion map comes along only when the metric needed it, and
@@ -184,7 +195,7 @@ class _Attempt(NamedTuple):
     distortion: Optional[Image.Image]
 
 
-def off_target(metric, target, measurement):
+def off_target(metric: str, target: float, measurement: Measurement) -> Optional[str]:
     """Why a measurement is not within TOLERANCE of its target, in words; None when it is.
 
     Above is not better here: a variant above its SSIM target is not at the
@@ -204,17 +215,17 @@ def off_target(metric, target, measurement):
     return f"SSIM {abs(miss):.3f} {side} the target"
 
 
-def _close_enough(metric, miss, target):
+def _close_enough(metric: str, miss: float, target: float) -> bool:
     allowed = TOLERANCE[metric] * (target if metric == "bpp" else 1)
     return abs(miss) <= allowed
 
 
-def distortion_map(original, decoded):
+def distortion_map(original: Image.Image, decoded: Image.Image) -> Image.Image:
     """1 − local SSIM: 0 where the variant keeps the original's local structure."""
     return metrics.ssim_map(original, decoded).point(lambda value: 1 - value)
 
 
-def _valid_mean(distortion):
+def _valid_mean(distortion: Image.Image) -> float:
     """The map's mean where SSIM's window fits, as metrics.ssim averages it."""
     border = metrics.RADIUS
     width, height = distortion.size

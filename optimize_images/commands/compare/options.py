@@ -5,13 +5,14 @@ is typed wins over the file, which wins over the defaults.
 """
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from ...common.errors import OptionError
 from ...common.options import check_declared, check_value, flag_of, option
 from .matching import VARIANT_ENCODERS, can_encode, value_name
 
 TARGET_METRICS = ("ssim", "bpp")  # what a group of targets matches
+TargetGroup = Tuple[str, Tuple[float, ...]]  # (metric, its target values)
 DEFAULT_TARGETS = (("ssim", (0.90, 0.95, 0.98)), ("bpp", (0.5, 1.0, 1.5)))
 TILE_PARAMETERS = ("format", "quality")
 FIGURE_FORMATS = ("webp", "png")  # lossless, as `pictures` writes them
@@ -21,7 +22,7 @@ VARIANTS = "variants"
 FIGURES = "figures"
 
 
-def parse_target(text):
+def parse_target(text: str) -> TargetGroup:
     """'ssim=0.90,0.95' → ('ssim', (0.9, 0.95)); OptionError when it does not parse."""
     metric, _, values = text.partition("=")
     try:
@@ -35,12 +36,12 @@ def parse_target(text):
     return targets[0]
 
 
-def _names(text):
+def _names(text: str) -> Tuple[str, ...]:
     """'jpeg, WebP' → ('jpeg', 'webp')."""
     return tuple(name.strip().lower() for name in text.split(",") if name.strip())
 
 
-def _targets_from_config(value, path):
+def _targets_from_config(value: object, path: str) -> Tuple[TargetGroup, ...]:
     """{"ssim": [0.9, 0.95]} → (("ssim", (0.9, 0.95)),)."""
     if not isinstance(value, dict):
         raise ValueError('expects "targets" to map metrics to lists of numbers, '
@@ -53,7 +54,7 @@ def _targets_from_config(value, path):
                          f'like {{"ssim": [0.9, 0.95]}}; got {value!r}') from None
 
 
-def _targets_shown(targets):
+def _targets_shown(targets: Iterable[TargetGroup]) -> str:
     return " and ".join(f"{metric}={','.join(value_name(value) for value in values)}"
                         for metric, values in targets)
 
@@ -69,7 +70,7 @@ class CompareOptions:
     source_image: Optional[str] = option(
         None, "--source-image", group=STUDY, metavar="NAME",
         help="in a folder, study this image instead of choosing one")
-    exclude: tuple = option(
+    exclude: Tuple[str, ...] = option(
         (), "--exclude", group=STUDY, action="append", metavar="PATTERN",
         help="in a folder, skip images whose name matches; repeatable")
     config: Optional[str] = option(
@@ -79,11 +80,11 @@ class CompareOptions:
              "figure_format; options given here win")
 
     # Variants
-    targets: tuple = option(
+    targets: Tuple[TargetGroup, ...] = option(
         DEFAULT_TARGETS, "--target", group=VARIANTS, action="append", from_text=parse_target,
         metavar="METRIC=V,V,...", from_config=_targets_from_config, shown=_targets_shown,
         help="a group of targets, ssim or bpp; repeat for more groups (default: %(default)s)")
-    formats: Optional[tuple] = option(
+    formats: Optional[Tuple[str, ...]] = option(
         None, "--formats", group=VARIANTS, from_text=_names, metavar="F,F,...",
         help=f"formats to compare, from {', '.join(VARIANT_ENCODERS)} "
              "(default: jpeg, webp, and avif where this Pillow writes it)")
@@ -106,7 +107,7 @@ class CompareOptions:
         "webp", "--figure-format", group=FIGURES, choices=FIGURE_FORMATS,
         help="(default: %(default)s, lossless)")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_declared(self)
         self._check_config_types()
         _check_targets(self.targets)
@@ -118,7 +119,7 @@ class CompareOptions:
                 check_value(flag_of(CompareOptions, "formats"), name,
                             choices=tuple(VARIANT_ENCODERS))
 
-    def _check_config_types(self):
+    def _check_config_types(self) -> None:
         """What a config file may give in another type than the command line reads."""
         for name in ("formats", "exclude"):
             value = getattr(self, name)
@@ -132,17 +133,17 @@ class CompareOptions:
             raise self._error("source_image", f"expects a file name; got {self.source_image!r}")
 
     @staticmethod
-    def _error(name, message):
+    def _error(name: str, message: str) -> OptionError:
         return OptionError(flag_of(CompareOptions, name), message)
 
-    def format_names(self):
+    def format_names(self) -> List[str]:
         """The formats asked for; by default jpeg, webp, and avif where this Pillow writes it."""
         if self.formats is not None:
             return list(self.formats)
         return [name for name in VARIANT_ENCODERS if name != "avif" or can_encode(name)]
 
 
-def _check_targets(targets):
+def _check_targets(targets: Sequence[TargetGroup]) -> None:
     flag = flag_of(CompareOptions, "targets")
     if not targets:
         raise OptionError(flag, "expects at least one group, like ssim=0.90,0.95,0.98; got none")

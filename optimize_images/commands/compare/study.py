@@ -5,29 +5,34 @@ thread, while this one computes distortion maps.
 """
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from PIL import Image
 
 from ...measure import sampling
 from ...measure.fragment import average, best_window, figure_heat
-from .figures import figure_plan, group_figures, write_figures
+from .figures import Box, Plan, Tile, figure_plan, group_figures, write_figures
 from .images import candidates, load_source, most_varied
-from .matching import Matcher, Missing, can_encode, encode, sample_measure
+from .matching import Made, Matcher, Measure, Missing, can_encode, encode, sample_measure
+from .options import CompareOptions
+
+# {(format, target): (quality, its whole-image encode under way)}
+Ahead = Dict[Tile, Tuple[int, Future[bytes]]]
 
 
 @dataclass(frozen=True)
 class GroupResult:
     metric: str
     source: str
-    variants: tuple  # Variant or Missing, in figure order
-    fragment: tuple  # (left, top, right, bottom)
-    files: tuple  # the paths written
+    variants: Tuple[Made, ...]  # in figure order
+    fragment: Box
+    files: Tuple[str, ...]  # the paths written
 
 
-def study_groups(source, outdir, options):
+def study_groups(source: str, outdir: str, options: CompareOptions) -> List[GroupResult]:
     """Study an image, or per group the most telling image of a folder; write the figures.
 
     Returns one GroupResult per target group. Raises ValueError when there
@@ -40,9 +45,9 @@ def study_groups(source, outdir, options):
         raise ValueError(f"no image{named} to study in {source}")
     format_names = options.format_names()
     load = lru_cache(maxsize=1)(load_source)  # a single image is loaded once
-    samples = {}
+    samples: Dict[str, Dict[str, Measure]] = {}
 
-    def measures_of(path):
+    def measures_of(path: str) -> Dict[str, Measure]:
         if path not in samples:
             sample = sampling.few_tiles(load(path))
             samples[path] = {name: sample_measure(sample, name) for name in format_names
@@ -66,12 +71,13 @@ class _Group:
     path: str
     original: Image.Image
     metric: str
-    plan: list
-    matchers: dict
-    ahead: dict
+    plan: Plan
+    matchers: Dict[str, Matcher]
+    ahead: Ahead
 
     @classmethod
-    def begin(cls, path, original, measures, metric, plan, encoder):
+    def begin(cls, path: str, original: Image.Image, measures: Dict[str, Measure], metric: str,
+              plan: Plan, encoder: Executor) -> "_Group":
         luma = original.convert("L")
         matchers = {name: Matcher(original, luma, measure, name, metric)
                     for name, measure in measures.items()}
@@ -79,9 +85,9 @@ class _Group:
                    _encode_ahead(matchers, plan, encoder))
 
 
-def _finish(group, options, folder):
+def _finish(group: _Group, options: CompareOptions, folder: str) -> GroupResult:
     """Make the group's variants, find the fragment, write the figures."""
-    variants = {}
+    variants: Dict[Tile, Made] = {}
     heat = average(_figure_heats(group, variants), group.original.size)
     box = best_window(heat, group.original.convert("L"), options.crop_size)
     figures = group_figures(group.path, group.metric, options, group.plan, variants,
@@ -91,7 +97,7 @@ def _finish(group, options, folder):
     return GroupResult(group.metric, group.path, ordered, box, tuple(files))
 
 
-def _figure_heats(group, variants):
+def _figure_heats(group: _Group, variants: Dict[Tile, Made]) -> Iterator[Image.Image]:
     """Make each figure's variants, into `variants`; yield each figure's heat.
 
     A figure's distortion maps are dropped once its heat is made: at 12 MP
@@ -108,14 +114,15 @@ def _figure_heats(group, variants):
             yield figure_heat(maps)
 
 
-def _encode_ahead(matchers, plan, encoder):
+def _encode_ahead(matchers: Dict[str, Matcher], plan: Plan, encoder: Executor) -> Ahead:
     """{(format, target): (quality, future bytes)}: the first whole-image encodes, begun.
 
     Encoders let go of the interpreter, so a thread encodes the next variants
     while this one computes distortion maps (which holds it). It encodes a
     copy: Image.save keeps its options on the image object.
     """
-    ahead, started = {}, {}
+    ahead: Ahead = {}
+    started: Dict[Tuple[str, int], Future[bytes]] = {}
     for _, tiles in plan:
         for name, target in tiles:
             if name in matchers:
@@ -128,11 +135,12 @@ def _encode_ahead(matchers, plan, encoder):
     return ahead
 
 
-def _encode_copy(image, format_name, quality):
+def _encode_copy(image: Image.Image, format_name: str, quality: int) -> bytes:
     return encode(image.copy(), format_name, quality)
 
 
-def _variant_or_missing(matcher, name, value, ahead):
+def _variant_or_missing(matcher: Optional[Matcher], name: str, value: float,
+                        ahead: Ahead) -> Tuple[Made, Optional[Image.Image]]:
     """(Variant, distortion map), or (Missing, None) when it cannot be made."""
     if matcher is None:
         return Missing(name, value, f"this Pillow cannot write {name.upper()}"), None

@@ -6,6 +6,7 @@ error. Only this module prints.
 """
 
 import os
+from typing import Dict, Iterable, List, Optional, Sequence, TextIO, Tuple
 
 from PIL import Image
 
@@ -21,13 +22,16 @@ DESCRIPTION = ("Draw where two images differ, as a map of the same size, and pri
                "much they differ. A and B are two files, or two folders whose images "
                "pair up by name.")
 
+Pair = Tuple[str, str, str]  # (relative path, path in A, path in B)
 
-def main(argv, stdout=None, stderr=None):
+
+def main(argv: Sequence[str], stdout: Optional[TextIO] = None,
+         stderr: Optional[TextIO] = None) -> int:
     """Entry point of `optimize-images diff`; returns the exit status."""
     return run_command(PROG, parse, draw_and_print, argv, stdout, stderr)
 
 
-def parse(argv, stdout):
+def parse(argv: Sequence[str], stdout: TextIO) -> DiffOptions:
     """The DiffOptions of a command line; UsageError for one that cannot run."""
     parser = Parser(prog=PROG, description=DESCRIPTION, stdout=stdout)
     add_options(parser, DiffOptions)
@@ -36,8 +40,9 @@ def parse(argv, stdout):
     return options
 
 
-def check_paths(options):
+def check_paths(options: DiffOptions) -> None:
     """Raise UsageError for what the files on disk make impossible."""
+    assert options.a is not None and options.b is not None  # positional: argparse requires them
     for name in (options.a, options.b):
         if not os.path.exists(name):
             raise UsageError(f"{name}: no such file or folder")
@@ -52,7 +57,8 @@ def check_paths(options):
                               f"{' for --raw' if options.raw else ''}; got {options.output!r}")
 
 
-def draw_and_print(options, stdout, stderr):
+def draw_and_print(options: DiffOptions, stdout: TextIO, stderr: TextIO) -> int:
+    assert options.a is not None and options.b is not None  # as `parse` makes them
     if not os.path.isdir(options.a):
         output = options.output or f"{stem(options.a)}-diff.png"
         return 0 if _diff_pair(options, options.a, options.b, output, stdout, stderr) else 1
@@ -71,7 +77,8 @@ def draw_and_print(options, stdout, stderr):
     return 1 if failed or not pairs else 0
 
 
-def _diff_pair(options, path_a, path_b, output, stdout, stderr, *, label=None):
+def _diff_pair(options: DiffOptions, path_a: str, path_b: str, output: str, stdout: TextIO,
+               stderr: TextIO, *, label: Optional[str] = None) -> bool:
     """Draw, write and summarize one pair; False (after saying why) when it failed."""
     label = label or os.path.basename(path_a)
     try:
@@ -92,7 +99,7 @@ def _diff_pair(options, path_a, path_b, output, stdout, stderr, *, label=None):
     return True
 
 
-def _map_figures(summary, options):
+def _map_figures(summary: diffmap.DiffSummary, options: DiffOptions) -> str:
     """What the map says in numbers. The gradient map is in its metric's units, not 0-1:
     its mean and largest magnitude only, no count above a 0-1 threshold."""
     if options.strategy in diffmap.SIGNED_STRATEGIES:
@@ -102,7 +109,7 @@ def _map_figures(summary, options):
             f"({summary.above * 100:.2f}%) above {options.threshold:g}")
 
 
-def pair_by_name(folder_a, folder_b):
+def pair_by_name(folder_a: str, folder_b: str) -> Tuple[List[Pair], List[str], List[str]]:
     """([(relative path, path in A, path in B)], names only in A, names only in B).
 
     Images pair up by their path below each folder; left over, by that path
@@ -118,19 +125,19 @@ def pair_by_name(folder_a, folder_b):
     return sorted(pairs), sorted(in_a), sorted(in_b)
 
 
-def _relative_images(folder):
+def _relative_images(folder: str) -> Dict[str, str]:
     return {os.path.relpath(found.path, folder): found.path
             for found in discovery.find_images([folder])}
 
 
-def _unique_stems(names):
-    stems = {}
+def _unique_stems(names: Iterable[str]) -> Dict[str, str]:
+    stems: Dict[str, List[str]] = {}
     for name in names:
         stems.setdefault(os.path.splitext(name)[0], []).append(name)
     return {name_stem: found[0] for name_stem, found in stems.items() if len(found) == 1}
 
 
-def _opened(path):
+def _opened(path: str) -> Image.Image:
     with Image.open(path) as image:
         image.load()
         return image

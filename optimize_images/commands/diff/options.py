@@ -78,7 +78,7 @@ class DiffOptions:
         help="where the colour legend goes; auto: below a wide map, right of "
              "a tall one (default: %(default)s)")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_declared(self)
         object.__setattr__(self, "pre", pre_processor(self.pre))
         if self.raw and self.strategy == "gradient":
