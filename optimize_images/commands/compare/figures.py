@@ -11,7 +11,7 @@ matched to the others; the label says which way and by how much.
 """
 
 import os
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, cast
 
 from PIL import Image
 
@@ -125,7 +125,7 @@ def figure_scale(maps: Sequence[Image.Image]) -> Tuple[float, List[str]]:
     """(top, caption): one colour scale for the distortion maps drawn side by side in a
     figure, ending at `diffmap.scale_top` of them all, and the legend's words for it."""
     top = max(diffmap.scale_top(maps), MIN_SCALE_TOP)
-    largest = max((distortion.getextrema()[1] for distortion in maps), default=0.0)
+    largest = max((cast(float, distortion.getextrema()[1]) for distortion in maps), default=0.0)
     return top, [DISTORTION_CAPTION,
                  f"one scale for the tiles: top colour at the {diffmap.SCALE_PERCENTILE:g}th "
                  f"percentile of their pixels, largest {grid.format_value(largest)}"]
