@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, ContextManager, List, Optional, Sequence, Tuple, Union
 
 from .common.errors import CannotStart, Locked, OptionError
 from .common.options import check_keywords
@@ -28,7 +28,8 @@ from .run.watch import watch
 __all__ = ["Outcome", "optimize", "optimize_bytes", "optimize_with", "watch_with", "find",
            "optimize_file", "CannotStart", "Locked"]
 
-OnResult = Optional[Callable[[Result], None]]
+Collect = Callable[[Result], None]  # called with each result as its file finishes
+OnResult = Optional[Collect]
 
 
 @dataclass
@@ -104,13 +105,13 @@ def check_can_start(settings: Settings) -> None:
     if output_dir and os.path.lexists(output_dir) and not os.path.isdir(output_dir):
         raise CannotStart(output_dir, "--output-dir names a file, not a folder")
     inside = output_dir and output_dir_holding(settings.paths, output_dir)
-    if inside:
+    if output_dir and inside:
         raise CannotStart(output_dir, f"--output-dir is the input {inside} or a folder above "
                                       "it: the run would read what it writes; choose an output "
                                       "folder outside the input")
 
 
-def run_lock(settings):
+def run_lock(settings: Settings) -> ContextManager[object]:
     """The lock of the trees this run writes to (none for a dry run)."""
     if not settings.writes_files:
         return contextlib.nullcontext()
@@ -120,14 +121,14 @@ def run_lock(settings):
     return TreeLock(roots(settings.paths))
 
 
-def _make_output_dir(folder):
+def _make_output_dir(folder: str) -> None:
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:
         raise CannotStart(folder, f"cannot create the output folder: {system_words(error)}") from None
 
 
-def remove_stale_temporaries(settings):
+def remove_stale_temporaries(settings: Settings) -> None:
     """Delete the temporary files a killed run left; safe because we hold the lock."""
     if not settings.writes_files:
         return
@@ -156,11 +157,11 @@ def _optimize_all(settings, candidates, on_result, remote):
         candidates, settings, collect, remote=remote))
 
 
-def _collecting(on_result, work):
+def _collecting(on_result: OnResult, work: Callable[[Collect], object]) -> Outcome:
     """Run `work(collect)`, gathering each result into an Outcome; Ctrl-C ends it."""
     outcome = Outcome()
 
-    def collect(result):
+    def collect(result: Result) -> None:
         outcome.results.append(result.without_preview())  # on_result alone sees its pictures
         outcome.summary.add(result)
         if on_result is not None:

@@ -6,6 +6,7 @@ shows them as a table (written by scripts/options_table.py).
 
 import os
 import sys
+from typing import Any, Dict, List, Optional, Sequence, TextIO, Tuple, Union
 
 import PIL
 
@@ -66,7 +67,7 @@ EPILOG = (
 
 # The main command's flags that act instead of setting an option of a run (argparse adds
 # -h): (flags, argparse kwargs), as add_argument takes them.
-ACTIONS = (
+ACTIONS: Tuple[Tuple[Tuple[str, ...], Dict[str, Any]], ...] = (
     (("-s", "--supported"),
      {"action": "store_true", "help": "list the formats this installation reads and writes"}),
     (("-i", "--info"),
@@ -79,7 +80,7 @@ ACTIONS = (
 )
 
 
-def build_parser(stdout):
+def build_parser(stdout: TextIO) -> Parser:
     parser = Parser(prog="optimize-images", description=DESCRIPTION, epilog=EPILOG,
                      stdout=stdout)
     add_options(parser, Settings)
@@ -88,7 +89,7 @@ def build_parser(stdout):
     return parser
 
 
-def parse_settings(argv, stdout):
+def parse_settings(argv: Sequence[str], stdout: TextIO) -> Tuple[Settings, Dict[str, Any]]:
     """(Settings, {"supported": ..., "info": ...} as typed); UsageError for bad input."""
     settings, typed = parse_command_line(Settings, build_parser(stdout), argv)
     actions = {name: typed.get(name) for name in ("supported", "info")}
@@ -99,7 +100,8 @@ def parse_settings(argv, stdout):
     return settings, actions
 
 
-def main(argv=None, stdout=None, stderr=None):
+def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None,
+         stderr: Optional[TextIO] = None) -> int:
     """Entry point of `optimize-images`; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     stdout = stdout or sys.stdout
@@ -113,7 +115,7 @@ def main(argv=None, stdout=None, stderr=None):
         return BROKEN_PIPE
 
 
-def _command(argv, stdout, stderr):
+def _command(argv: List[str], stdout: TextIO, stderr: TextIO) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         return _subcommand(argv[0])(argv[1:], stdout=stdout, stderr=stderr)
     try:
@@ -139,7 +141,7 @@ def _command(argv, stdout, stderr):
         return USAGE_ERROR
 
 
-def _discard_further_output(*streams):
+def _discard_further_output(*streams: TextIO) -> None:
     """Point the streams' descriptors at the null device, so that the final
     flush at exit does not fail (and print) again."""
     for stream in streams:
@@ -152,7 +154,7 @@ def _discard_further_output(*streams):
         os.close(null)
 
 
-def optimize(settings, stdout, stderr):
+def optimize(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
     """Run, print as asked, write the report if asked; return the exit status.
 
     Raises `CannotStart` (before any work) and `Locked`.
@@ -179,12 +181,12 @@ def optimize(settings, stdout, stderr):
     return status
 
 
-def _also_for(audit, on_result):
+def _also_for(audit: Optional[Audit], on_result: api.Collect) -> api.Collect:
     """on_result, and first the HTML report's collection of results when there is one."""
     if audit is None:
         return on_result
 
-    def both(result):
+    def both(result: results.Result) -> None:
         audit.add(result)
         on_result(result)
     return both
@@ -208,7 +210,7 @@ def _report_written(outcome, settings, audit, stdout, stderr):
     return True
 
 
-def print_supported(stdout):
+def print_supported(stdout: TextIO) -> int:
     writable = [name.lower() for name in formats.writable_formats() if name != "GIF"]
     stdout.write(
         f"Optimized in place: {', '.join(formats.IN_PLACE)}\n"
@@ -221,7 +223,7 @@ def print_supported(stdout):
     return 0
 
 
-def _png_extra_line():
+def _png_extra_line() -> str:
     version = formats.png.oxipng_version()
     if version:
         return (f"PNG through oxipng too: active ({formats.png.OXIPNG_PACKAGE} {version}, "
@@ -230,7 +232,8 @@ def _png_extra_line():
             'pip install "optimize-images[png]")')
 
 
-def print_info(paths, settings, stdout, stderr):
+def print_info(paths: Sequence[str], settings: Settings, stdout: TextIO,
+               stderr: TextIO) -> int:
     """-i: describe each file (those after -i, then the other paths on the line) and
     what a run with `settings` would do with it, a blank line between two; the exit
     status is the worst: 2 for a missing path, 1 when a run would fail (or the file
@@ -262,7 +265,7 @@ def _print_facts(facts, stdout):
         stdout.write(f"{label:<{width}}  {value}\n")
 
 
-def _cannot_read(path, reason, stderr):
+def _cannot_read(path: str, reason: Union[Fail, Skip], stderr: TextIO) -> int:
     stderr.write(f"optimize-images: {path}: cannot read image: {reason}\n")
     return FAILED
 

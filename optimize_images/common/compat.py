@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+from typing import Any, Callable, Iterator
 
 from PIL import Image, ImageMath
 
@@ -13,7 +14,7 @@ Dither = getattr(Image, "Dither", Image)
 
 
 @contextlib.contextmanager
-def reusing_memory(blocks=64):
+def reusing_memory(blocks: int = 64) -> Iterator[None]:
     """Let Pillow keep freed memory blocks for reuse inside this block.
 
     A quality search makes many short-lived images of a few sizes (encodes,
@@ -33,7 +34,7 @@ def reusing_memory(blocks=64):
         core.set_blocks_max(previous)
 
 
-def image_math(function, *images):
+def image_math(function: Callable[..., Any], *images: Image.Image) -> Image.Image:
     """function(*operands) evaluated by ImageMath on images.
 
     Pillow 10.3 added ``lambda_eval`` and 13.0 removed ``eval``; ``eval``
@@ -46,10 +47,12 @@ def image_math(function, *images):
     if hasattr(ImageMath, "lambda_eval"):
         return ImageMath.lambda_eval(
             lambda operands: function(*(operands[name] for name in names)), **arguments)
-    return ImageMath.eval(f"function({', '.join(names)})", function=function, **arguments)
+    # Before Pillow 10.3 only: newer Pillows (and so their types) may lack `eval`.
+    legacy_eval = getattr(ImageMath, "eval")
+    return legacy_eval(f"function({', '.join(names)})", function=function, **arguments)
 
 
-def save_to_bytes(image, format_name, **params):
+def save_to_bytes(image: Image.Image, format_name: str, **params: Any) -> bytes:
     """Encode in memory: never let Pillow write (and truncate) a real file."""
     buffer = io.BytesIO()
     image.save(buffer, format_name, **{k: v for k, v in params.items() if v is not None})

@@ -16,7 +16,7 @@ class Skip(OptimizeImagesError):
     stderr with the failures.
     """
 
-    def __init__(self, reason, *, problem=False):
+    def __init__(self, reason: str, *, problem: bool = False) -> None:
         super().__init__(reason)
         self.problem = problem
 
@@ -27,7 +27,7 @@ class Fail(OptimizeImagesError):
     `detail` keeps what Python or Pillow said, for the JSON report.
     """
 
-    def __init__(self, reason, detail=""):
+    def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
         self.detail = detail
 
@@ -37,7 +37,7 @@ class CannotStart(OptimizeImagesError):
     folder or report that cannot be written, a lock that cannot be created.
     `path` names what is wrong and `cause` says why."""
 
-    def __init__(self, path, cause):
+    def __init__(self, path: str, cause: str) -> None:
         super().__init__(f"{path}: {cause}")
         self.path = path
         self.cause = cause
@@ -58,6 +58,6 @@ class OptionError(UsageError, ValueError):
     A ValueError too, as Python calls with a wrong value expect.
     """
 
-    def __init__(self, flag, message):
+    def __init__(self, flag: str, message: str) -> None:
         super().__init__(f"{flag}: {message}")
         self.flag = flag

@@ -12,9 +12,12 @@ all start from here, so two images compare the same way everywhere:
 - Every other mode (palette, 1-bit, CMYK, YCbCr, HSV, RGBX) becomes L or RGB.
 """
 
+from typing import Optional, Tuple
+
 from PIL import Image
 
-WHITE = (255, 255, 255)
+RGB = Tuple[int, int, int]  # a colour, e.g. the background transparency is flattened over
+WHITE: RGB = (255, 255, 255)
 ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 SIXTEEN_BIT_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N")
 COLOUR_MODES = ("RGB", "RGBX", "CMYK", "YCbCr", "HSV", "P")
@@ -23,13 +26,13 @@ COMPARABLE_MODES = ("1", "L", "F") + ALPHA_MODES + SIXTEEN_BIT_MODES + COLOUR_MO
 _KEYED_MODES = ("P", "L", "RGB", "I;16", "I")
 
 
-def has_alpha(image):
+def has_alpha(image: Image.Image) -> bool:
     """True for an alpha band, or a transparent colour or palette index."""
     return image.mode in ALPHA_MODES or (
         image.mode in _KEYED_MODES and "transparency" in image.info)
 
 
-def to_8bit(image):
+def to_8bit(image: Image.Image) -> Image.Image:
     """16-bit and float grayscale (I;16*, I, F) as 8-bit L, at the nearest level;
     other modes unchanged."""
     if image.mode in SIXTEEN_BIT_MODES:
@@ -39,7 +42,7 @@ def to_8bit(image):
     return image
 
 
-def flatten(image, background=WHITE):
+def flatten(image: Image.Image, background: RGB = WHITE) -> Image.Image:
     """Transparency composited over `background` (R, G, B), as RGB (L for L and LA);
     opaque images pass through."""
     if not has_alpha(image):
@@ -51,7 +54,7 @@ def flatten(image, background=WHITE):
     return flat.convert("L") if image.mode in ("L", "LA") else flat
 
 
-def opaque(image, background=WHITE):
+def opaque(image: Image.Image, background: RGB = WHITE) -> Image.Image:
     """The image as opaque 8-bit L or RGB: 8 bits first, then transparency flattened."""
     image = flatten(to_8bit(image), background)
     if image.mode in ("L", "RGB"):
@@ -59,12 +62,13 @@ def opaque(image, background=WHITE):
     return image.convert("L" if image.mode == "1" else "RGB")
 
 
-def opaque_rgb(image, background=WHITE):
+def opaque_rgb(image: Image.Image, background: RGB = WHITE) -> Image.Image:
     """The image as opaque 8-bit RGB."""
     return opaque(image, background).convert("RGB")
 
 
-def comparable(a, b, background=WHITE):
+def comparable(a: Image.Image, b: Image.Image,
+               background: RGB = WHITE) -> Tuple[Image.Image, Image.Image]:
     """Both images opaque and 8-bit: both L, or both RGB when either has colour."""
     first, second = opaque(a, background), opaque(b, background)
     if first.mode != second.mode:
@@ -72,7 +76,7 @@ def comparable(a, b, background=WHITE):
     return first, second
 
 
-def check_pair(a, b, *, because=None):
+def check_pair(a: Image.Image, b: Image.Image, *, because: Optional[str] = None) -> None:
     """Raise TypeError unless both are Pillow images, ValueError unless of one size;
     `because` says why the size matters."""
     for name, image in (("a", a), ("b", b)):

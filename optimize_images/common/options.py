@@ -19,11 +19,23 @@ import difflib
 import json
 import sys
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Optional, Tuple
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, NoReturn,
+                    Optional, Sequence, TextIO, Tuple, Type, TypeVar)
 
 from .errors import OptionError, UsageError
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 USAGE_ERROR = 2  # the exit status of a command line that cannot be run
+
+OptionsClass = Type["DataclassInstance"]  # a dataclass whose fields are made by `option`
+Options = TypeVar("Options", bound="DataclassInstance")  # an instance of one
+Default = TypeVar("Default")  # the type of an option's value, as its default has it
+Parsed = TypeVar("Parsed")  # what a command's parse gives its work: its options
+Kwargs = Dict[str, Any]  # keyword arguments of argparse's add_argument
+# Other spellings of an option: (flags, help, argparse kwargs) each.
+OtherSpellings = Tuple[Tuple[Tuple[str, ...], str, Kwargs], ...]
 
 
 @dataclass(frozen=True)
@@ -31,20 +43,25 @@ class _Declared:
     """What `option` records in a field's metadata."""
     flags: Tuple[str, ...]
     help: str
-    argparse_kwargs: dict
-    also: tuple
+    argparse_kwargs: Kwargs
+    also: OtherSpellings
     configurable: bool
     from_text: Optional[Callable[[str], Any]]
     from_config: Optional[Callable[[Any, str], Any]]
     shown: Callable[[Any], str]
     config_file: bool
     group: Optional[str]
-    accepts: dict  # what check_value takes: choices, minimum, maximum, above (those given)
+    # What check_value takes: choices, minimum, maximum, above (those given).
+    accepts: Dict[str, Any]
 
 
-def option(default, *flags, help, group=None, choices=None, minimum=None, maximum=None,
-           above=None, also=(), from_text=None, configurable=True, from_config=None, shown=str,
-           config_file=False, **argparse_kwargs):
+def option(default: Default, *flags: str, help: str, group: Optional[str] = None,
+           choices: Optional[Sequence[Any]] = None, minimum: Optional[float] = None,
+           maximum: Optional[float] = None, above: Optional[float] = None,
+           also: OtherSpellings = (), from_text: Optional[Callable[[str], Any]] = None,
+           configurable: bool = True, from_config: Optional[Callable[[Any, str], Any]] = None,
+           shown: Callable[[Any], str] = str, config_file: bool = False,
+           **argparse_kwargs: Any) -> Default:
     """A dataclass field that also describes its command-line flag.
 
     `flags` are its spellings, or its name alone for a positional argument;
@@ -91,21 +108,21 @@ class OptionInfo:
     spellings: Tuple[Spelling, ...]  # its own first, then the other spellings (e.g. -hbg)
 
     @property
-    def positional(self):
+    def positional(self) -> bool:
         return not self.flags[0].startswith("-")
 
     @property
-    def flag(self):
+    def flag(self) -> str:
         """The flags as the user sees them, e.g. '-q/--quality'."""
         return "/".join(self.flags)
 
 
-def options_of(cls):
+def options_of(cls: OptionsClass) -> Tuple[OptionInfo, ...]:
     """The OptionInfo of every option of an options dataclass, in declaration order."""
     return tuple(_info(each, _declared(each)) for each in fields(cls) if _declared(each))
 
 
-def flag_of(cls, name):
+def flag_of(cls: OptionsClass, name: str) -> str:
     """The flags of option `name` of `cls` as the user sees them, e.g. '-q/--quality'."""
     for info in options_of(cls):
         if info.name == name:
@@ -140,7 +157,7 @@ def _shown_kwargs(declared):
     return dict(declared.argparse_kwargs, choices=choices)
 
 
-def value_shown(name, flags, kwargs):
+def value_shown(name: str, flags: Sequence[str], kwargs: Mapping[str, Any]) -> str:
     """What --help writes after a flag for these argparse kwargs (its metavar, its choices
     in braces, its name in capitals), or '' when it takes no value."""
     if kwargs.get("action") in ("store_true", "store_false", "version"):
@@ -155,7 +172,7 @@ def value_shown(name, flags, kwargs):
     return f"[{text} ...]" if kwargs.get("nargs") == "*" else text
 
 
-def check_keywords(function_name, cls, keywords):
+def check_keywords(function_name: str, cls: OptionsClass, keywords: Iterable[str]) -> None:
     """Raise TypeError, as Python words it, for a keyword that is not an option of `cls`,
     suggesting the nearest option as argparse does for a mistyped flag."""
     names = [each.name for each in fields(cls) if _declared(each)]
@@ -169,7 +186,7 @@ def check_keywords(function_name, cls, keywords):
 
 # Validation -----------------------------------------------------------------------
 
-def check_declared(options):
+def check_declared(options: "DataclassInstance") -> None:
     """Check every option of an options dataclass instance against its declared choices and
     range; OptionError naming the flag of the first that is not within them.
 
@@ -190,7 +207,9 @@ def check_declared(options):
             check_value(flag_of(cls, each.name), item, **declared.accepts)
 
 
-def check_value(flag, value, *, choices=None, minimum=None, maximum=None, above=None):
+def check_value(flag: str, value: Any, *, choices: Optional[Sequence[Any]] = None,
+                minimum: Optional[float] = None, maximum: Optional[float] = None,
+                above: Optional[float] = None) -> None:
     """Raise OptionError(flag, ...) unless `value` is one of `choices` (when given) and a
     number within the range (when one is given): from `minimum` to `maximum`, both
     included, and `above` excluded."""
@@ -218,7 +237,7 @@ def _range_words(minimum, maximum, above):
     return f"a number from {_number(minimum)} to {_number(maximum)}"
 
 
-def _number(bound):
+def _number(bound: float) -> str:
     """A bound as a person writes it: 1 for 1.0, 0.5 for 0.5."""
     return str(int(bound)) if bound == int(bound) else f"{bound:g}"
 
@@ -228,7 +247,7 @@ def _number(bound):
 class Exit(Exception):
     """Not an error: argparse finished early (--help, --version) with this status."""
 
-    def __init__(self, status):
+    def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
 
@@ -236,14 +255,14 @@ class Exit(Exception):
 class Parser(argparse.ArgumentParser):
     """argparse that writes to an injected stream and raises instead of calling sys.exit."""
 
-    def __init__(self, *args, stdout, **kwargs):
+    def __init__(self, *args: Any, stdout: TextIO, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stdout = stdout
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
-    def exit(self, status=0, message=None):
+    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
         if message:
             self.stdout.write(message)
         raise Exit(status)
@@ -253,7 +272,7 @@ class Parser(argparse.ArgumentParser):
             self.stdout.write(message)
 
 
-def add_options(parser, cls):
+def add_options(parser: argparse.ArgumentParser, cls: OptionsClass) -> None:
     """Add a flag (or positional argument) per option of `cls`, in its argument group (in
     the order the groups first appear); argparse fills in only what was typed."""
     groups = {}
@@ -277,7 +296,7 @@ def add_options(parser, cls):
                                **_keeping_our_words(also_kwargs))
 
 
-def _keeping_our_words(kwargs):
+def _keeping_our_words(kwargs: Kwargs) -> Kwargs:
     """argparse kwargs whose `type`, when it is a function of ours, keeps its ValueError's
     words: argparse would say "invalid parse_hex_color value" instead."""
     convert = kwargs.get("type")
@@ -293,7 +312,8 @@ def _keeping_our_words(kwargs):
     return dict(kwargs, type=read)
 
 
-def parse_command_line(cls, parser, argv):
+def parse_command_line(cls: Type[Options], parser: argparse.ArgumentParser,
+                       argv: Sequence[str]) -> Tuple[Options, Dict[str, Any]]:
     """(an instance of `cls`, {name: value} of the parser's other arguments).
 
     The options typed win over those of the config file they name, which win
@@ -309,7 +329,9 @@ def parse_command_line(cls, parser, argv):
     return cls(**values), {name: value for name, value in typed.items() if name not in declared}
 
 
-def run_command(prog, parse, work, argv, stdout=None, stderr=None):
+def run_command(prog: str, parse: Callable[[List[str], TextIO], Parsed],
+                work: Callable[[Parsed, TextIO, TextIO], int], argv: Iterable[str],
+                stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """parse(argv, stdout) (a usage error: one line on stderr, status 2), then the
     exit status of work(options, stdout, stderr)."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
@@ -337,7 +359,7 @@ def _tuple_if_list(value):
 
 # Config files ---------------------------------------------------------------------
 
-def read_config(cls, path):
+def read_config(cls: OptionsClass, path: str) -> Dict[str, Any]:
     """The options a JSON config file sets, as keyword arguments for `cls`.
 
     The file holds an object whose keys are option names (the fields).

@@ -9,12 +9,14 @@ Pillow's words as the failure's `detail`.
 import errno
 import os
 import re
+from typing import Dict, Optional, Tuple
 
 import PIL
 
 from .errors import Fail
 
-_SYSTEM_WORDS = {
+# Keyed by OSError.errno, which is None for an error that no system call raised.
+_SYSTEM_WORDS: Dict[Optional[int], str] = {
     errno.ENOSPC: "no space left on the device",
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
@@ -58,12 +60,12 @@ _SIGNATURES = ((0, b"\xff\xd8\xff", "JPEG"), (0, b"\x89PNG\r\n\x1a\n", "PNG"), (
 _PILLOW_FOLDER = os.path.dirname(PIL.__file__)
 
 
-def system_words(error):
+def system_words(error: OSError) -> str:
     """An OSError from the system as a short phrase, e.g. 'no space left on the device'."""
     return _SYSTEM_WORDS.get(error.errno) or (error.strerror or str(error)).lower()
 
 
-def claimed_format(data):
+def claimed_format(data: bytes) -> Optional[str]:
     """The format a file's first bytes announce (e.g. 'PNG'), or None."""
     for offset, signature, name in _SIGNATURES:
         if data[offset:offset + len(signature)] == signature:
@@ -71,7 +73,7 @@ def claimed_format(data):
     return None
 
 
-def not_an_image(data):
+def not_an_image(data: bytes) -> str:
     """The reason for bytes Pillow cannot identify as any image."""
     claimed = claimed_format(data)
     if claimed:
@@ -79,7 +81,8 @@ def not_an_image(data):
     return "not an image, or a format Pillow cannot read"
 
 
-def too_large(limit, *, size=None, error=None):
+def too_large(limit: int, *, size: Optional[Tuple[int, int]] = None,
+              error: Optional[BaseException] = None) -> Fail:
     """The `Fail` for an image over the --max-pixels `limit`.
 
     Either its `size` is known, or Pillow refused it first (`error`, a
@@ -94,7 +97,8 @@ def too_large(limit, *, size=None, error=None):
                 detail=detail_of(error) if error else "")
 
 
-def failure(error, format_name=None, *, part=None):
+def failure(error: BaseException, format_name: Optional[str] = None, *,
+            part: Optional[str] = None) -> Fail:
     """A `Fail` for an exception: plain words, with what Python said as its detail.
 
     `format_name` is the image's format as far as it is known; `part` says
@@ -105,11 +109,11 @@ def failure(error, format_name=None, *, part=None):
     return Fail(_words(error, format_name or "image", part), detail=detail_of(error))
 
 
-def detail_of(error):
+def detail_of(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _words(error, format_name, part):
+def _words(error: BaseException, format_name: str, part: Optional[str]) -> str:
     if isinstance(error, MemoryError):
         return "out of memory"
     if isinstance(error, OSError) and error.errno is not None:
@@ -127,7 +131,7 @@ def _words(error, format_name, part):
     return f"corrupt {format_name} {part}"
 
 
-def _system_failure(error):
+def _system_failure(error: OSError) -> str:
     if isinstance(error, FileNotFoundError):
         return "the file vanished while it was being optimized"
     if isinstance(error, PermissionError):
@@ -137,7 +141,7 @@ def _system_failure(error):
     return system_words(error)
 
 
-def _raised_by_pillow(error):
+def _raised_by_pillow(error: BaseException) -> bool:
     """True when the innermost Python frame of the error is Pillow's own code."""
     traceback = error.__traceback__
     if traceback is None:

@@ -1,7 +1,7 @@
 """What the pipeline says about each file, and the totals of a run."""
 
 from dataclasses import asdict, dataclass, replace
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 OPTIMIZED = "optimized"
 SKIPPED = "skipped"
@@ -20,7 +20,7 @@ class Preview:
     thumbnail: bytes
 
     @property
-    def size(self):
+    def size(self) -> int:
         """Bytes of the three pictures."""
         return len(self.original) + len(self.result) + len(self.thumbnail)
 
@@ -53,27 +53,29 @@ class Result:
     preview: Optional[Preview] = None  # cut only when an HTML report was asked for
 
     @property
-    def saved(self):
+    def saved(self) -> int:
         """Bytes freed on disk: what the result saves over its source, less the source's own
         size when the source stays beside a conversion (then negative: the tree grew)."""
         if self.status != OPTIMIZED:
             return 0
+        assert self.size_after is not None  # an optimized file has a result
         return -self.size_after if self.source_kept else self.size_before - self.size_after
 
     @property
-    def change_percent(self):
+    def change_percent(self) -> float:
         """How much bigger (positive) or smaller (negative) the result is than its source."""
         if self.status != OPTIMIZED or not self.size_before:
             return 0.0
+        assert self.size_after is not None  # an optimized file has a result
         return 100.0 * (self.size_after - self.size_before) / self.size_before
 
-    def to_dict(self):
+    def to_dict(self) -> Dict[str, Any]:
         """The JSON report's record: every field but the preview."""
         record = asdict(self.without_preview())
         del record["preview"]
         return record
 
-    def without_preview(self):
+    def without_preview(self) -> "Result":
         return self if self.preview is None else replace(self, preview=None)
 
 
@@ -92,7 +94,7 @@ class Summary:
     seconds: float = 0.0
     interrupted: bool = False
 
-    def add(self, result):
+    def add(self, result: Result) -> None:
         self.seen += 1
         if result.status == OPTIMIZED:
             self.optimized += 1
@@ -101,6 +103,7 @@ class Summary:
         else:
             self.failed += 1
         if result.converted and result.status == OPTIMIZED:
+            assert result.size_after is not None  # an optimized file has a result
             self.converted += 1
             self.bytes_converted += result.size_after
             self.sources_kept += result.source_kept
@@ -112,16 +115,16 @@ class Summary:
             self.bytes_after += result.size_before - result.saved
 
     @property
-    def saved(self):
+    def saved(self) -> int:
         """Bytes freed on disk (negative when the tree grew)."""
         return self.bytes_before - self.bytes_after
 
     @property
-    def saved_percent(self):
+    def saved_percent(self) -> float:
         return 100.0 * self.saved / self.bytes_before if self.bytes_before else 0.0
 
     @property
-    def exit_status(self):
+    def exit_status(self) -> int:
         if self.interrupted:
             return 130
         return 1 if self.failed else 0

@@ -37,7 +37,7 @@ HTML_SUFFIXES = (".html", ".htm")
 DASK_LOCAL = "local"
 
 
-def parse_hex_color(text):
+def parse_hex_color(text: str) -> Tuple[int, int, int]:
     """'#fa0', 'ffaa00' → (255, 170, 0); ValueError for anything else."""
     digits = text.strip().lstrip("#")
     if len(digits) == 3:
@@ -47,7 +47,8 @@ def parse_hex_color(text):
     if len(digits) != 6:
         raise wrong
     try:
-        return tuple(int(digits[i:i + 2], 16) for i in (0, 2, 4))
+        red, green, blue = (int(digits[i:i + 2], 16) for i in (0, 2, 4))
+        return red, green, blue
     except ValueError:
         raise wrong from None
 
@@ -63,7 +64,7 @@ OUTPUT = "output"
 RUN = "run"
 
 
-def local_workers(address):
+def local_workers(address: str) -> Optional[int]:
     """N for --dask 'local:N' (N at least 1), None for a scheduler's address; ValueError
     otherwise. The address's grammar only: Dask itself is imported by `cluster`, and
     only when a run uses it."""
@@ -307,7 +308,7 @@ class Settings:
         help="seconds between two looks at the folders in watch mode (default: %(default)s)",
         type=float, metavar="S")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "paths", tuple(str(p) for p in self.paths))
         object.__setattr__(self, "exclude", tuple(self.exclude))
         object.__setattr__(self, "background", tuple(self.background))
@@ -331,7 +332,7 @@ class Settings:
         except ValueError as error:
             raise OptionError(flag_of("dask"), str(error)) from None
 
-    def _check_one_output_mode(self):
+    def _check_one_output_mode(self) -> None:
         """--quiet, --only-summary and --only-progress each say what to print: one at most."""
         chosen = [name for name in OUTPUT_MODES if getattr(self, name)]
         if len(chosen) > 1:
@@ -340,7 +341,7 @@ class Settings:
                               f"{', '.join(flag_of(name) for name in OUTPUT_MODES)}")
 
     @property
-    def conversion_target(self):
+    def conversion_target(self) -> Optional[str]:
         """The format name conversions produce, or None when nothing converts."""
         if self.convert_to:
             return self.convert_to.upper()
@@ -349,17 +350,17 @@ class Settings:
         return None
 
     @property
-    def converts_everything(self):
+    def converts_everything(self) -> bool:
         return self.convert_all or (self.convert_to is not None and not self.convert_big)
 
     @property
-    def writes_files(self):
+    def writes_files(self) -> bool:
         return not self.dry_run
 
     @property
-    def html_report(self):
+    def html_report(self) -> bool:
         """True when --report names an HTML page: then lossy results carry a `Preview`."""
-        return bool(self.report) and self.report.lower().endswith(HTML_SUFFIXES)
+        return bool(self.report and self.report.lower().endswith(HTML_SUFFIXES))
 
 
 # The options about files, folders, workers and printing: meaningless for an image in
@@ -369,6 +370,6 @@ FILE_OPTIONS = ("paths", "no_recursion", "exclude", "output_dir", "dry_run", "fo
                 "only_summary", "only_progress")
 
 
-def flag_of(name):
+def flag_of(name: str) -> str:
     """The flags of a settings field as the user sees them, e.g. '-q/--quality'."""
     return options.flag_of(Settings, name)

@@ -3,18 +3,20 @@
 import os
 import stat
 import tempfile
+from typing import Optional
 
 TEMP_PREFIX = ".optimize-images-"
 TEMP_SUFFIX = ".tmp"
 PROBE_BYTES = 4096  # one page: a full disk refuses it
 
 
-def is_temporary(name):
+def is_temporary(name: str) -> bool:
     """True for the temporary files this module creates (discovery skips them)."""
     return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
 
 
-def replace_file(path, data, *, like=None, keep_times=True):
+def replace_file(path: str, data: bytes, *, like: Optional[os.stat_result] = None,
+                 keep_times: bool = True) -> None:
     """Atomically replace `path` with `data`.
 
     `like` is an os.stat_result whose permission bits (and, with `keep_times`,
@@ -31,7 +33,8 @@ def replace_file(path, data, *, like=None, keep_times=True):
     _sync_folder(os.path.dirname(path))
 
 
-def create_file(path, data, *, like=None, keep_times=True):
+def create_file(path: str, data: bytes, *, like: Optional[os.stat_result] = None,
+                keep_times: bool = True) -> None:
     """Write a new file at `path`; FileExistsError if something is already there.
 
     Never overwrites: the temporary file is hard-linked to its final name,
@@ -53,7 +56,7 @@ def create_file(path, data, *, like=None, keep_times=True):
     _sync_folder(os.path.dirname(path))
 
 
-def check_can_write(path):
+def check_can_write(path: str) -> None:
     """Raise OSError unless a file can be written, flushed and read back beside `path`.
 
     A missing or read-only folder and a full disk show up here, before any work.
@@ -61,7 +64,8 @@ def check_can_write(path):
     remove_if_present(_write_temporary(path, bytes(PROBE_BYTES), None, False))
 
 
-def _write_temporary(path, data, like, keep_times):
+def _write_temporary(path: str, data: bytes, like: Optional[os.stat_result],
+                     keep_times: bool) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     try:
@@ -82,19 +86,19 @@ def _write_temporary(path, data, like, keep_times):
     return temp
 
 
-def _umask():
+def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
 
-def _check_written(temp, data):
+def _check_written(temp: str, data: bytes) -> None:
     with open(temp, "rb") as handle:
         if handle.read() != data:
             raise OSError(f"the temporary file {temp} does not hold what was written")
 
 
-def remove_if_present(path):
+def remove_if_present(path: str) -> None:
     """Delete a file; one already gone is no error."""
     try:
         os.unlink(path)
@@ -102,7 +106,7 @@ def remove_if_present(path):
         pass
 
 
-def _sync_folder(folder):
+def _sync_folder(folder: str) -> None:
     """Make the rename itself durable; not every platform can open a folder."""
     try:
         descriptor = os.open(folder or ".", os.O_RDONLY)
