@@ -3,7 +3,7 @@
 From the grid of benchmarks/visibility_grid.py (every photo encoded as ours at
 qualities 30-95 in steps of 5, each encoding judged by butteraugli and
 full-image SSIM), for each photo and each preset's butteraugli distance B
-(`targets.BUTTERAUGLI`): the full-image SSIM s*(B) where its butteraugli
+(`settings.BUTTERAUGLI`): the full-image SSIM s*(B) where its butteraugli
 curve comes down to B (between grid qualities, by linear interpolation in the
 quality). The photos are split in two halves, alternately by name; on the
 first half
@@ -40,6 +40,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import visibility_grid  # noqa: E402
+from optimize_images.common import settings  # noqa: E402
 from optimize_images.measure import sampling, targets  # noqa: E402
 
 FIXED_TARGETS = {"low": 0.965, "medium": 0.975, "high": 0.98, "veryhigh": 0.985}
@@ -165,7 +166,7 @@ def report(rows, intercepts, slope, presets):
             saved = 100 * (1 - sum(size for _, (size, _) in jpegs) / before)
             correlation = ("–" if name == f"SSIM {FIXED_TARGETS[preset]}" else
                            f"{spearman([target_of(row) for row in usable], [row['s'][preset] for row in usable]):.2f}")
-            print(f"| {preset} ({targets.BUTTERAUGLI[preset]}) | {name} | {correlation} | "
+            print(f"| {preset} ({settings.BUTTERAUGLI[preset]}) | {name} | {correlation} | "
                   f"{spread([distance for _, distance in results])} | {saved:.1f}% |")
 
 
@@ -180,11 +181,11 @@ def main(argv=None):
     missing = [path.name for path in paths if path not in grid]
     if missing:
         sys.exit(f"not in the grid's cache (run benchmarks/visibility_grid.py): {missing}")
-    presets = list(targets.BUTTERAUGLI)
+    presets = list(settings.BUTTERAUGLI)
     rows = []
     for path in paths:
         entry = grid[path]
-        crossings = {preset: butteraugli_crossing(entry, targets.BUTTERAUGLI[preset])
+        crossings = {preset: butteraugli_crossing(entry, settings.BUTTERAUGLI[preset])
                      for preset in presets}
         levels, values = curve(entry, lambda cell: cell["ssim"])
         still, flat = features_of(path)

@@ -1,4 +1,4 @@
-"""Where two images differ, with Pillow alone: diff maps and the colour scales to draw them.
+"""Where two images differ, with Pillow alone: diff maps, drawn through `colour_scale`.
 
 `diff_map(a, b)` returns a mode "F" image the size of the inputs. The first
 three strategies are on a 0-1 scale where 0 means "the same here" and 1 is
@@ -26,17 +26,16 @@ each band to the full 0-255 range, "lowpass" is a Gaussian blur of `radius`,
 
 Maps are drawn through viridis (a signed map through a blue-white-red
 scale centred on 0) up to a high percentile of the pixels that differ
-(`scale_top`), so that one outlying pixel does not leave the rest dark; the
-legend says what the map shows and where its scale ends.
+(`colour_scale.scale_top`, re-exported here with `colorize` and the scales);
+the legend says what the map shows and where its scale ends.
 
 Transparent pixels are composited over white first, as pixelmatch blends
 them (it does so in floating point, we in 8 bits: semi-transparent pixels
 can differ by one level from its arithmetic).
 """
 
-import math
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, cast
+from typing import Any, Dict, List, Optional, Tuple, cast
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
@@ -47,7 +46,8 @@ from ..measure import gradients, metrics, pixelmatch
 from ..measure.gradients import GRADIENT_METRICS
 from ..measure.pixelmatch import DEFAULT_THRESHOLD
 from . import grid
-from .grid import RGB
+from .colour_scale import (COLOUR_SCALE, SCALE_PERCENTILE, SIGNED_COLOUR_SCALE, colorize,
+                           scale_top)
 
 __all__ = ["diff_map", "draw", "colorize", "caption", "legend_side", "preprocess", "scale_top",
            "summarize", "to_16bit", "DiffSummary", "STRATEGIES", "PRE_PROCESSORS",
@@ -62,7 +62,6 @@ PRE_ALIASES = {"highpass_filter": "highpass", "lowpass_filter": "lowpass"}
 DEFAULT_METRIC = "ssim"  # whose gradient "gradient" maps, by default
 DEFAULT_RADIUS = 2.0
 MAX_RADIUS = 1000.0
-LEGEND_SIDES = ("below", "right")
 # What each keyword of `diff_map` and `draw` accepts, as `options.check_value` takes it;
 # the diff command declares its options with the same.
 ACCEPTS: Dict[str, Dict[str, Any]] = {
@@ -72,41 +71,6 @@ ACCEPTS: Dict[str, Dict[str, Any]] = {
     "threshold": {"minimum": 0, "maximum": 1},
     "metric": {"choices": GRADIENT_METRICS},
 }
-# Where the colours end: this percentile of the map's pixels that differ
-# (|value| > 0). Values beyond it take the last colour.
-SCALE_PERCENTILE = 99.5
-
-# viridis (van der Walt and Smith's default colour map for matplotlib) at
-# nine evenly spaced points; the scale is linear between them. Lightness
-# rises steadily from end to end and the scale stays readable to people
-# with the common colour-vision deficiencies and in greyscale print.
-_VIRIDIS_ANCHORS = (
-    (68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
-    (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37))
-# ColorBrewer's diverging RdBu (Cynthia Brewer), nine classes, blue for
-# negative values, white for 0, red for positive ones: told apart by the
-# common colour-vision deficiencies.
-_RED_BLUE_ANCHORS = (
-    (33, 102, 172), (67, 147, 195), (146, 197, 222), (209, 229, 240), (247, 247, 247),
-    (253, 219, 199), (244, 165, 130), (214, 96, 77), (178, 24, 43))
-
-
-def _colour_scale(anchors, steps=256):
-    scale = []
-    for step in range(steps):
-        position = step / (steps - 1) * (len(anchors) - 1)
-        index = min(int(position), len(anchors) - 2)
-        weight = position - index
-        scale.append(tuple(round(low + (high - low) * weight)
-                           for low, high in zip(anchors[index], anchors[index + 1])))
-    return tuple(scale)
-
-
-COLOUR_SCALE: Tuple[RGB, ...] = _colour_scale(_VIRIDIS_ANCHORS)  # 256 RGB triples, low to high
-# negative, 0 (white), positive
-SIGNED_COLOUR_SCALE: Tuple[RGB, ...] = _colour_scale(_RED_BLUE_ANCHORS)
-
-
 # The public functions ------------------------------------------------------------
 
 def diff_map(a: Image.Image, b: Image.Image, *, strategy: str = "difference",
@@ -175,55 +139,6 @@ def draw(a: Image.Image, b: Image.Image, *, strategy: str = "difference", pre: s
     return _cleared(distance, excused), picture
 
 
-def colorize(diff: Image.Image, *, low: Optional[float] = None, high: Optional[float] = None,
-             signed: bool = False, legend: Optional[str] = None, caption: Iterable[str] = (),
-             over: Optional[Image.Image] = None) -> Image.Image:
-    """A diff map through a colour scale, as an RGB image.
-
-    Parameters
-    ----------
-    diff : PIL.Image.Image
-        Mode "F".
-    low, high : float
-        The values drawn with the first and the last colour of the scale.
-        `high` defaults to `scale_top` of the map (the legend then says so);
-        `low` to 0, or to −high for a `signed` map. Values outside are clipped.
-    signed : bool
-        Draw through SIGNED_COLOUR_SCALE (blue, white at 0, red) instead of viridis.
-    legend : {None, "below", "right"}
-        Add a legend bar there; the map stays at (0, 0).
-    caption : sequence of str
-        What the map shows, for the legend.
-    over : PIL.Image.Image, optional
-        An RGB image of the map's size to blend the colours over: each pixel
-        is coloured in proportion to its distance from 0 on the scale, so
-        places that did not change show the image itself.
-    """
-    if legend not in (None,) + LEGEND_SIDES:
-        raise ValueError(f"legend must be one of {', '.join(LEGEND_SIDES)} or None, "
-                         f"not {legend!r}")
-    caption = list(caption)
-    if high is None:
-        high = scale_top([diff])
-        caption.append(_percentile_note(diff, signed))
-    if low is None:
-        low = -high if signed else 0.0
-    if high <= low:  # a flat map: show it against the full scale
-        high = low + 1.0
-    colours = SIGNED_COLOUR_SCALE if signed else COLOUR_SCALE
-    index = _scale_index(diff, low, high)
-    coloured = _through_scale(index, colours)
-    if over is not None:
-        coloured = Image.composite(coloured, over, _strength(diff, low, high, signed))
-    if legend is None:
-        return coloured
-    vertical = legend == "right"
-    bar = grid.legend_bar(colours, low, high,
-                          length=coloured.height if vertical else coloured.width,
-                          vertical=vertical, caption=caption)
-    return grid.attach(coloured, bar, legend)
-
-
 def caption(strategy: str, metric: str = DEFAULT_METRIC) -> List[str]:
     """What a strategy's map shows, in a line or two for its legend (ASCII: every font draws it)."""
     if strategy == "gradient":
@@ -233,35 +148,6 @@ def caption(strategy: str, metric: str = DEFAULT_METRIC) -> List[str]:
     return [{"difference": "|A - B|, mean of R, G, B (0-1)",
              "ssim": "1 - local SSIM of the lumas (0: same)",
              "pixelmatch": "YIQ distance, as pixelmatch (0-1)"}[strategy]]
-
-
-def scale_top(maps: Sequence[Image.Image], percentile: float = SCALE_PERCENTILE) -> float:
-    """Where a colour scale ends for maps drawn on one scale: the `percentile`th
-    percentile of |value| over the pixels of all `maps` that are not 0 (0 if none).
-
-    Found from two rounds of histograms, to 1/65025 of the largest value.
-    """
-    magnitudes = [image_math(lambda value: abs(value), diff) for diff in maps]
-    # A one-band image's extrema are numbers (Pillow types those of any image).
-    high = max((cast(float, magnitude.getextrema()[1]) for magnitude in magnitudes),
-               default=0.0)
-    if high <= 0:
-        return 0.0
-    pixels = sum(magnitude.width * magnitude.height for magnitude in magnitudes)
-    differing = sum(pixelmatch.above(magnitude, 0.0).histogram()[255]
-                    for magnitude in magnitudes)
-    rank = pixels - differing + math.ceil(differing * percentile / 100)
-    largest, low, below = high, 0.0, 0
-    for _ in range(2):  # 256 bins, then 256 within the bin that holds the rank
-        counts = [sum(column) for column in zip(
-            *(magnitude.histogram(extrema=(low, high)) for magnitude in magnitudes))]
-        step = (high - low) / 255  # Pillow's bins: the last one holds `high` alone
-        index = 0
-        while index < len(counts) - 1 and below + counts[index] < rank:
-            below += counts[index]
-            index += 1
-        low, high = low + index * step, low + (index + 1) * step
-    return min(high, largest)
 
 
 def legend_side(size: Tuple[int, int]) -> str:
@@ -383,30 +269,3 @@ def _pixelmatch_key(distance: Image.Image, excused: Optional[Image.Image],
     return grid.key([
         (pixelmatch.DIFFERENT_COLOUR, f"{red} px differ: YIQ distance above {threshold:g}"),
         (pixelmatch.ANTI_ALIASED_COLOUR, f"{yellow} px above it but anti-aliased: excused")])
-
-
-# Drawing -------------------------------------------------------------------------
-
-def _percentile_note(diff, signed):
-    largest = max(abs(value) for value in diff.getextrema())
-    ends = "ends" if signed else "top colour"
-    return (f"{ends}: {SCALE_PERCENTILE:g}th percentile of the pixels that differ; "
-            f"largest {'|value| ' if signed else ''}{grid.format_value(largest)}")
-
-
-def _scale_index(diff: Image.Image, low: float, high: float) -> Image.Image:
-    """The map as "L" positions on the colour scale: low → 0, high → 255, rounded."""
-    scale = 255 / (high - low)
-    return diff.point(lambda value: value * scale + (0.5 - low * scale)).convert("L")
-
-
-def _strength(diff: Image.Image, low: float, high: float, signed: bool) -> Image.Image:
-    """An "L" mask: how far each value is from 0 on the scale, 0-255 (for overlays)."""
-    if not signed:
-        return _scale_index(diff, low, high)
-    return _scale_index(image_math(lambda value: abs(value), diff), 0.0, high)
-
-
-def _through_scale(index: Image.Image, colours: Sequence[RGB]) -> Image.Image:
-    return Image.merge("RGB", [index.point([colour[band] for colour in colours])
-                               for band in range(3)])

@@ -18,7 +18,7 @@ from PIL import Image
 
 from ..common.compat import Resampling, Transpose, image_math
 from . import metrics
-from .local_means import CENTRE, RADIUS, WINDOW, centred, weighted_sum
+from .local_means import CENTRE, WINDOW, centred, weighted_sum
 from .metrics import C1, C2
 
 # Below this many rows or columns a stride-2 map has too few windows to

@@ -27,7 +27,6 @@ from typing import Tuple, cast
 from PIL import Image, ImageFilter
 
 from ..common.compat import image_math
-from ..common.settings import BUTTERAUGLI  # the butteraugli distance each preset aims at
 
 # The fit (benchmarks/visible_quality.py), per preset.
 INTERCEPTS = {"low": -2.33, "medium": -2.63, "high": -2.92, "veryhigh": -3.23}
