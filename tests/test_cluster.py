@@ -419,6 +419,12 @@ def test_a_lost_scheduler_leaves_every_file_whole_and_the_rest_not_done(tmp_path
     check_every_file(originals)
 
 
+def interruptible():
+    """In the child: SIGINT at its default, as a terminal's shell starts a command (a test run
+    started in the background by a script inherits SIGINT ignored, and so would the command)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @needs_dask
 def test_ctrl_c_on_a_local_cluster_run_ends_it_with_every_file_whole(tmp_path, started):
     """SIGINT to the whole process group, as a terminal sends it."""
@@ -426,7 +432,7 @@ def test_ctrl_c_on_a_local_cluster_run_ends_it_with_every_file_whole(tmp_path, s
     originals = {path: path.read_bytes() for path in paths}
     run = started(sys.executable, "-m", "optimize_images", "--dask", "local:2", str(tmp_path),
                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                  env={**os.environ, "PYTHONPATH": str(REPO)})
+                  env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=interruptible)
     first = run.stdout.readline()  # the first file's line: the workers are at work
     os.killpg(run.pid, signal.SIGINT)
     rest, err = run.communicate(timeout=120)
