@@ -184,3 +184,11 @@ def test_the_three_commands_word_a_bad_value_alike(cls, values):
     with pytest.raises(OptionError) as error:
         cls(**values)
     assert re.fullmatch(rf"{re.escape(flag_of(cls, name))}: expects .+; got .+", str(error.value))
+
+
+@pytest.mark.parametrize("cls", [Settings, DiffOptions, CompareOptions])
+def test_flag_of_names_each_option_as_its_description_does(cls):
+    described = options_of(cls)
+    assert [flag_of(cls, info.name) for info in described] == [info.flag for info in described]
+    with pytest.raises(KeyError):
+        flag_of(cls, "no_such_option")

@@ -123,10 +123,13 @@ def options_of(cls: OptionsClass) -> Tuple[OptionInfo, ...]:
 
 
 def flag_of(cls: OptionsClass, name: str) -> str:
-    """The flags of option `name` of `cls` as the user sees them, e.g. '-q/--quality'."""
-    for info in options_of(cls):
-        if info.name == name:
-            return info.flag
+    """The flags of option `name` of `cls` as the user sees them, e.g. '-q/--quality'
+    (as `OptionInfo.flag`, without describing every option: `check_declared` asks on
+    every construction of an options class)."""
+    for each in fields(cls):
+        declared = _declared(each)
+        if each.name == name and declared:
+            return "/".join(declared.flags)
     raise KeyError(name)
 
 
