@@ -43,7 +43,7 @@ from optimize_images.common.compat import Dither, Quantize  # noqa: E402
 from optimize_images.image.formats import png  # noqa: E402
 from optimize_images.image.formats.base import Job  # noqa: E402
 from optimize_images.common.modes import has_alpha, opaque_rgb  # noqa: E402
-from optimize_images.image.reductions import eight_bit  # noqa: E402
+from optimize_images.common.modes import to_8bit  # noqa: E402
 from optimize_images.common.settings import Settings  # noqa: E402
 from optimize_images.image.transforms import reduce_colors  # noqa: E402
 
@@ -67,8 +67,8 @@ def variants(colors):
         for dithered in (False, True):
             label = f"{name}, {'dithered' if dithered else 'nearest'}"
             found[label] = (lambda image, method=method, dithered=dithered:
-                            quantized(eight_bit(image), colors, method, dithered))
-    found["-rc"] = lambda image: reduce_colors(eight_bit(image), colors)
+                            quantized(to_8bit(image), colors, method, dithered))
+    found["-rc"] = lambda image: reduce_colors(to_8bit(image), colors)
     return found
 
 
@@ -120,7 +120,7 @@ def judged(original, data):
 def flat(image, background=(255, 255, 255)):
     """Opaque RGB pixels only (no stale transparency key to be written with them); a
     16-bit grey's key applied first (`modes.to_8bit` would carry its 16-bit value)."""
-    rgb = opaque_rgb(eight_bit(image), background)
+    rgb = opaque_rgb(to_8bit(image), background)
     return Image.frombytes("RGB", image.size, rgb.tobytes())
 
 

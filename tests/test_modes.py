@@ -30,6 +30,26 @@ def test_sixteen_bits_go_to_the_nearest_8_bit_level(mode):
     assert eight.mode == "L" and pixels(eight) == list(EIGHT)
 
 
+@pytest.mark.parametrize("mode", ["I", "I;16"])
+def test_a_16_bit_key_becomes_alpha_at_8_bits(mode):
+    image = row("I", SIXTEEN).convert(mode)
+    image.info["transparency"] = SIXTEEN[2]
+    eight = modes.to_8bit(image)
+    assert eight.mode == "LA" and "transparency" not in eight.info
+    assert [grey for grey, _ in pixels(eight)] == list(EIGHT)
+    assert [alpha for _, alpha in pixels(eight)] == [0 if value == SIXTEEN[2] else 255
+                                                    for value in SIXTEEN]
+
+
+def test_16_bit_grey_with_a_key_is_flattened_over_the_background_for_jpeg():
+    image = row("I", SIXTEEN).convert("I;16")
+    image.info["transparency"] = SIXTEEN[2]
+    flat = jpeg.prepare(image, Settings(background=(0, 0, 0)))
+    assert flat.mode == "L"
+    assert pixels(flat) == [0 if value == SIXTEEN[2] else level
+                            for value, level in zip(SIXTEEN, EIGHT)]
+
+
 def test_floats_round_to_the_nearest_level_and_clip():
     eight = modes.to_8bit(row("F", (0.4, 0.6, 254.5, 300.0, -3.0)))
     assert pixels(eight) == [0, 1, 255, 255, 0]

@@ -4,7 +4,9 @@ The metrics, the diff maps, the compare command and the encoders' `prepare`
 all start from here, so two images compare the same way everywhere:
 
 - 16-bit samples (modes I;16*, and I read as 0-65535) become 8-bit L at the
-  nearest level, value / 257 rounded: 65535 is 255 and 257·k is k exactly.
+  nearest level, value / 257 rounded: 65535 is 255 and 257·k is k exactly;
+  a 16-bit transparency key becomes an alpha band (LA), since no 8-bit value
+  can name the pixels it marks.
   Float samples (mode F, on the 0-255 scale) are rounded the same way.
   Pillow's own conversions clip 16-bit values above 255 and truncate floats.
 - Transparency (an alpha band, or a transparent palette index or colour) is
@@ -15,6 +17,8 @@ all start from here, so two images compare the same way everywhere:
 from typing import Optional, Tuple
 
 from PIL import Image
+
+from .compat import image_math
 
 RGB = Tuple[int, int, int]  # a colour, e.g. the background transparency is flattened over
 WHITE: RGB = (255, 255, 255)
@@ -33,10 +37,18 @@ def has_alpha(image: Image.Image) -> bool:
 
 
 def to_8bit(image: Image.Image) -> Image.Image:
-    """16-bit and float grayscale (I;16*, I, F) as 8-bit L, at the nearest level;
-    other modes unchanged."""
+    """16-bit and float grayscale (I;16*, I, F) as 8-bit L, at the nearest level, and
+    16-bit grey with a transparency key as LA (alpha 0 where a pixel has the key's
+    16-bit value); other modes unchanged."""
     if image.mode in SIXTEEN_BIT_MODES:
-        return image.convert("I").point(lambda value: value / 257 + 0.5).convert("L")
+        wide = image.convert("I")
+        grey = wide.point(lambda value: value / 257 + 0.5).convert("L")
+        grey.info.pop("transparency", None)  # a 16-bit value: no 8-bit pixel has it
+        key = image.info.get("transparency")
+        if key is None:
+            return grey
+        shown = image_math(lambda value: (value != key) * 255, wide).convert("L")
+        return Image.merge("LA", (grey, shown))
     if image.mode == "F":
         return image.point(lambda value: value + 0.5).convert("L")
     return image

@@ -30,7 +30,6 @@ from typing import Any, Dict, List, Optional, Tuple, cast
 from PIL import Image, ImageChops
 
 from ..common.compat import Dither, image_math
-from ..common.modes import to_8bit
 from .transforms import drop_opaque_alpha
 
 SIXTEEN_BITS = ("I", "I;16", "I;16B", "I;16L", "I;16N")
@@ -164,18 +163,6 @@ def _eight_bits_if_exact(image: Image.Image) -> Image.Image:
     if key is not None:
         narrow.info["transparency"] = key // 257
     return narrow
-
-
-def eight_bit(image: Image.Image) -> Image.Image:
-    """16-bit grey as 8-bit L at the nearest level (`modes.to_8bit`), its transparency
-    key becoming an alpha band (LA); other images as they are. For lossy work only."""
-    if image.mode not in SIXTEEN_BITS:
-        return image
-    grey = to_8bit(image)
-    grey.info.pop("transparency", None)  # a 16-bit value: meaningless at 8 bits
-    if "transparency" not in image.info:
-        return grey
-    return Image.merge("LA", (grey, _key_mask(_as_sixteen_bits(image))))
 
 
 def _grey_if_exact(image: Image.Image) -> Image.Image:

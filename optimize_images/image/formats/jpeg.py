@@ -33,10 +33,11 @@ def inspect(image: Image.Image, data: bytes) -> Inspection:
 
 
 def prepare(image: Image.Image, settings: Settings) -> Image.Image:
-    """JPEG stores L, RGB and CMYK; transparency goes over the background colour."""
+    """JPEG stores L, RGB and CMYK; transparency goes over the background colour (after
+    16 bits become 8, which turns a 16-bit key into alpha)."""
+    image = to_8bit(image)
     if has_alpha(image):
         image = flatten(image, settings.background)
-    image = to_8bit(image)
     if image.mode in ("L", "RGB", "CMYK"):
         return image
     return image.convert("L" if image.mode == "1" else "RGB")
