@@ -8,6 +8,7 @@ import types
 
 import pytest
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from optimize_images.api import optimize_bytes
 from optimize_images.image.formats import png
@@ -247,3 +248,26 @@ def test_the_corpus_palette_wedge_and_horse_get_their_reductions(corpus_dir, no_
         assert image.mode == "L"  # RGB that is all grey
     with Image.open(io.BytesIO(horse)) as image:
         assert image.mode == "P" and len(image.info["transparency"]) == 2  # 2 tRNS entries
+
+
+@pytest.mark.parametrize("colour_info", [
+    {"gamma": 1.0},
+    {"gamma": 0.45455, "chromaticity": (0.3127, 0.329, 0.64, 0.33, 0.3, 0.6, 0.15, 0.06)},
+    {"srgb": 1},
+])
+def test_how_colours_are_shown_is_kept(colour_info):
+    """gAMA, cHRM and sRGB change what viewers show: they are written again as read."""
+    chunks = {"gamma": (b"gAMA", struct.pack(">I", round(colour_info.get("gamma", 0) * 100_000))),
+              "chromaticity": (b"cHRM", struct.pack(">8I", *(
+                  round(value * 100_000) for value in colour_info.get("chromaticity", (0,) * 8)))),
+              "srgb": (b"sRGB", bytes([colour_info.get("srgb", 0)]))}
+    info = PngInfo()
+    for name in colour_info:
+        info.add(*chunks[name])
+    source = encode(drawing(3, size=(200, 150)), "PNG", pnginfo=info)
+    data, result = optimize_bytes(source)
+    assert result.status == OPTIMIZED
+    with Image.open(io.BytesIO(data)) as optimized:
+        assert {name: optimized.info.get(name) for name in colour_info} == colour_info
+    assert chunk_types(data).index(b"IDAT") > max(chunk_types(data).index(chunks[name][0])
+                                                  for name in colour_info)

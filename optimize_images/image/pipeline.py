@@ -244,6 +244,9 @@ def _job(plan, settings):
         icc_profile=source.info.get("icc_profile") or None,
         exif=clean_exif(source.info.get("exif")) if settings.keep_exif else None,
         dpi=source.info.get("dpi"),
+        gamma=source.info.get("gamma"),
+        chromaticity=source.info.get("chromaticity"),
+        srgb=source.info.get("srgb"),
         source_lossless=inspection.lossless,
         # A source already at or below the quality we would choose is left alone,
         # unless its pixels are to change anyway (resizing, grayscale...).

@@ -49,6 +49,11 @@ class Job:
     icc_profile: Optional[bytes] = None
     exif: Optional[bytes] = None
     dpi: Optional[tuple] = None
+    # How the source's colours are to be shown, as Pillow reads a PNG's gAMA, cHRM and sRGB
+    # (the gamma, the chromaticities of white and the primaries, the rendering intent).
+    gamma: Optional[float] = None
+    chromaticity: Optional[tuple] = None
+    srgb: Optional[int] = None
     source_lossless: bool = False  # see Inspection.lossless
     # The source's own quality, when it is re-encoded in its own format with its
     # pixels unchanged: encoding above it would only add bytes.
