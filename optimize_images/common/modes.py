@@ -44,14 +44,17 @@ def to_8bit(image: Image.Image) -> Image.Image:
         wide = image.convert("I")
         grey = wide.point(lambda value: value / 257 + 0.5).convert("L")
         grey.info.pop("transparency", None)  # a 16-bit value: no 8-bit pixel has it
-        key = image.info.get("transparency")
-        if key is None:
+        if "transparency" not in image.info:
             return grey
-        shown = image_math(lambda value: (value != key) * 255, wide).convert("L")
-        return Image.merge("LA", (grey, shown))
+        return Image.merge("LA", (grey, key_mask(wide, image.info["transparency"])))
     if image.mode == "F":
         return image.point(lambda value: value + 0.5).convert("L")
     return image
+
+
+def key_mask(wide: Image.Image, key: int) -> Image.Image:
+    """L: 0 where a pixel of `wide` (mode I) has the transparency key's value, else 255."""
+    return image_math(lambda value: (value != key) * 255, wide).convert("L")
 
 
 def flatten(image: Image.Image, background: RGB = WHITE) -> Image.Image:

@@ -30,9 +30,9 @@ from typing import Any, Dict, List, Optional, Tuple, cast
 from PIL import Image, ImageChops
 
 from ..common.compat import Dither, image_math
+from ..common.modes import SIXTEEN_BIT_MODES, key_mask
 from .transforms import drop_opaque_alpha
 
-SIXTEEN_BITS = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 _KEYED = ("1", "L", "RGB", "I;16", "I")
 _BAND_BYTES = 1 << 22  # what `same_pixels` compares at a time: about 4 MB of RGBA
 Colour = Tuple[int, int, int, int]  # (R, G, B, A)
@@ -64,7 +64,7 @@ def exact_forms(image: Image.Image, *, grey_bits: Optional[bool] = None) -> List
     base = _reduced(image)
     keyed = "transparency" in base.info
     forms = []
-    if base.mode not in SIXTEEN_BITS:
+    if base.mode not in SIXTEEN_BIT_MODES:
         levels = _grey_levels(base)
         if levels is not None and not keyed:
             forms.extend(_grey_grid_forms(base, levels, grey_bits))
@@ -109,10 +109,10 @@ def _reduced(image):
     if image.mode == "P":  # its alpha in tRNS, or in the palette itself (quantize's)
         alpha = "transparency" in image.info or image.palette.mode == "RGBA"
         image = image.convert("RGBA" if alpha else "RGB")
-    if image.mode in SIXTEEN_BITS:
+    if image.mode in SIXTEEN_BIT_MODES:
         image = _as_sixteen_bits(image)
     image = _without_unused_key(image)
-    if image.mode in SIXTEEN_BITS:
+    if image.mode in SIXTEEN_BIT_MODES:
         image = _eight_bits_if_exact(image)
     image = _grey_if_exact(drop_opaque_alpha(image))
     return _keyed_if_exact(image)
@@ -144,8 +144,8 @@ def _without_unused_key(image: Image.Image) -> Image.Image:
 def _key_mask(image: Image.Image) -> Image.Image:
     """L: 0 where a pixel has the transparency key's value, else 255 (modes 1, L, I;16, I)."""
     key = image.info["transparency"]
-    if image.mode in SIXTEEN_BITS:
-        return image_math(lambda value: (value != key) * 255, image.convert("I")).convert("L")
+    if image.mode in SIXTEEN_BIT_MODES:
+        return key_mask(image.convert("I"), key)
     if image.mode == "1":
         key = 255 if key else 0
     table = [255] * 256
@@ -365,7 +365,7 @@ def same_pixels(first: Image.Image, second: Image.Image) -> bool:
     rows, so that the copies compared stay small whatever the image's size."""
     if first.size != second.size:
         return False
-    sixteen = first.mode in SIXTEEN_BITS or second.mode in SIXTEEN_BITS
+    sixteen = first.mode in SIXTEEN_BIT_MODES or second.mode in SIXTEEN_BIT_MODES
     rows = max(1, _BAND_BYTES // (4 * first.width))
     for top in range(0, first.height, rows):
         box = (0, top, first.width, min(first.height, top + rows))
@@ -380,7 +380,7 @@ def same_pixels(first: Image.Image, second: Image.Image) -> bool:
 
 def _grey16(image: Image.Image) -> Optional[Tuple[bytes, bytes]]:
     """(16-bit values, alpha) of a grey image as bytes; None when it has colour."""
-    if image.mode in SIXTEEN_BITS:
+    if image.mode in SIXTEEN_BIT_MODES:
         image = _as_sixteen_bits(image)
         values = image.convert("I")
         alpha = (_key_mask(image) if "transparency" in image.info

@@ -20,10 +20,10 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from ...common.modes import to_8bit
+from ...common.modes import SIXTEEN_BIT_MODES, to_8bit
 from ...common.settings import Settings
 from .._scanlines import ADAPTIVE, METHODS, NONE, STRATEGIES, Scanlines, deflated
-from ..reductions import SIXTEEN_BITS, Form, exact_forms, same_pixels, sixteen_bit_mode
+from ..reductions import Form, exact_forms, same_pixels, sixteen_bit_mode
 from ..transforms import reduce_colors
 from .base import MARKER, MARKER_TEXT, Encoded, Inspection, Job, WorkingMemory, save_to_bytes
 from .contract import Format, Role
@@ -75,7 +75,7 @@ def prepare(image: Image.Image, settings: Settings) -> Image.Image:
     """-rc's adaptive palette, then a mode PNG stores."""
     if settings.reduce_colors:
         image = reduce_colors(to_8bit(image), settings.max_colors)
-    if image.mode in SIXTEEN_BITS:  # in the mode this Pillow writes; beyond 16 bits clipped
+    if image.mode in SIXTEEN_BIT_MODES:  # in the mode this Pillow writes; beyond 16 bits clipped
         mode = sixteen_bit_mode()
         return image if image.mode == mode else image.convert("I").convert(mode)
     if image.mode in _STORABLE_MODES:
@@ -127,7 +127,7 @@ def _verified(image: Image.Image, data: Optional[bytes]) -> Optional[bytes]:
 
 
 def _raw_bytes(image: Image.Image) -> int:
-    depth = 2 if image.mode in SIXTEEN_BITS else 1
+    depth = 2 if image.mode in SIXTEEN_BIT_MODES else 1
     return image.width * image.height * len(image.getbands()) * depth
 
 
